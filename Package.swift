@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "PlantBuddy",
+    products: [
+        .executable(name: "plantbuddy", targets: ["plantbuddy"])
+    ],
+    targets: [
+        // C surfaces: headers only, no logic.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(name: "CSystemLinux"),
+
+        // Leaves: each knows nothing of the others.
+        .target(name: "Observability", swiftSettings: strict),
+        .target(name: "Hashing", swiftSettings: strict),
+        .target(name: "HTTPServer", dependencies: ["CSystemLinux", "Observability"], swiftSettings: strict),
+        .target(name: "CurlClient", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "InfluxClient", dependencies: ["CurlClient"], swiftSettings: strict),
+
+        // The application and its thin executable.
+        .target(
+            name: "PlantBuddy",
+            dependencies: ["HTTPServer", "InfluxClient", "CurlClient", "Hashing", "Observability"],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "plantbuddy", dependencies: ["PlantBuddy"], swiftSettings: strict),
+
+        .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(
+            name: "InfluxClientTests",
+            dependencies: ["InfluxClient", "CurlClient", "HTTPServer"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PlantBuddyTests",
+            dependencies: ["PlantBuddy", "plantbuddy", "InfluxClient", "CurlClient", "HTTPServer", "Hashing"],
+            swiftSettings: strict
+        ),
+    ]
+)

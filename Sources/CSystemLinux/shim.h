@@ -1,0 +1,10 @@
+// Linux-only system calls that Swift's Glibc module does not export: epoll, eventfd, accept4.
+#ifndef PLANTBUDDY_CSYSTEMLINUX_SHIM_H
+#define PLANTBUDDY_CSYSTEMLINUX_SHIM_H
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+// glibc declares accept4 only under _GNU_SOURCE, which the Glibc module is not built with.
+int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+#endif

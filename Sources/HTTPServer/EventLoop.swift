@@ -1,0 +1,406 @@
+internal import CSystemLinux
+import Glibc
+import Observability
+import Synchronization
+
+/// One epoll loop on its own thread, owning the connections it accepted.
+///
+/// Everything but `inbox` and `wakeFD` is touched only by the loop's thread: handlers run on the
+/// worker pool and hand their responses back through the inbox, waking the loop with an eventfd.
+final class EventLoop: @unchecked Sendable {
+    private enum Tag {
+        static let listener: UInt64 = 0
+        static let wake: UInt64 = 1
+    }
+
+    private struct Inbox {
+        var responses: [(connection: UInt64, response: HTTPResponse)] = []
+        var drain = false
+    }
+
+    private let configuration: HTTPServerConfiguration
+    private let responder: any HTTPResponder
+    private let workers: WorkerPool
+    private let gate: ConnectionGate
+    private let listener: Listener
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let inbox = Mutex(Inbox())
+
+    private var connections: [UInt64: Connection] = [:]
+    private var nextID: UInt64 = 2
+    private var writer = ResponseWriter()
+    private var draining = false
+    private var drainDeadline = UInt64.max
+    private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+    private let tickMilliseconds: Int32
+
+    private var logger: Logger { configuration.logger }
+    private var metrics: Metrics { configuration.metrics }
+    private var limits: HTTPLimits { configuration.limits }
+
+    init(
+        configuration: HTTPServerConfiguration, responder: any HTTPResponder, workers: WorkerPool,
+        gate: ConnectionGate, listener: Listener
+    ) throws(SocketError) {
+        self.configuration = configuration
+        self.responder = responder
+        self.workers = workers
+        self.gate = gate
+        self.listener = listener
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw .last("epoll_create1") }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw .last("eventfd") }
+        // Deadlines are checked on a tick: a quarter of the shortest timeout, between 10 ms and 1 s.
+        let shortest = [
+            configuration.headerReadTimeout, configuration.bodyReadTimeout, configuration.idleTimeout,
+            configuration.writeTimeout,
+        ].map(\.milliseconds).min() ?? 1000
+        tickMilliseconds = Int32(min(1000, max(10, shortest / 4)))
+        try register(listener.fd, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, tag: Tag.listener)
+        try register(wakeFD, events: EPOLLIN.rawValue, tag: Tag.wake)
+    }
+
+    // MARK: Called from other threads
+
+    func deliver(_ response: HTTPResponse, to connection: UInt64) {
+        inbox.withLock { $0.responses.append((connection, response)) }
+        wake()
+    }
+
+    func beginShutdown() {
+        inbox.withLock { $0.drain = true }
+        wake()
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    // MARK: The loop
+
+    func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        var nextSweep = monotonicMilliseconds() + UInt64(tickMilliseconds)
+        while true {
+            let count = epoll_wait(epollFD, &events, Int32(events.count), tickMilliseconds)
+            if count < 0 && errno != EINTR {
+                logger.error("epoll_wait failed", ["error": SocketError.last("epoll_wait").description])
+                metrics.increment("http_server_loop_errors_total")
+                break
+            }
+            for event in events.prefix(max(0, Int(count))) {
+                switch event.data.u64 {
+                case Tag.listener: acceptPending()
+                case Tag.wake: readInbox()
+                case let id:
+                    guard let connection = connections[id] else { continue }
+                    let flags = event.events
+                    if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                        connection.mayHaveInput = true
+                        process(connection)
+                    }
+                    if flags & EPOLLOUT.rawValue != 0, connections[id] != nil, connection.hasPendingOutput {
+                        flush(connection)
+                    }
+                }
+            }
+            let now = monotonicMilliseconds()
+            if now >= nextSweep {
+                sweep(now)
+                nextSweep = now + UInt64(tickMilliseconds)
+            }
+            if draining && (connections.isEmpty || now >= drainDeadline) { break }
+        }
+        for connection in Array(connections.values) { close(connection) }
+        Glibc.close(epollFD)
+        Glibc.close(wakeFD)
+    }
+
+    private func register(_ fd: Int32, events: UInt32, tag: UInt64) throws(SocketError) {
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = tag
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else { throw .last("epoll_ctl") }
+    }
+
+    private func acceptPending() {
+        guard !draining else { return }
+        for _ in 0..<64 {
+            let accepted: (fd: Int32, peer: String)?
+            do {
+                accepted = try Socket.accept(listener.fd)
+            } catch {
+                logger.error("accept failed", ["error": error.description])
+                metrics.increment("http_server_accept_errors_total")
+                return
+            }
+            guard let (fd, peer) = accepted else { return }
+            guard gate.tryOpen() else {
+                metrics.increment("http_server_connections_rejected_total")
+                logger.warning("connection limit reached", ["peer": peer, "limit": String(gate.limit)])
+                Self.overloadResponse.withUnsafeBytes { _ = Socket.send(fd, $0) }
+                Glibc.close(fd)
+                continue
+            }
+            let connection = Connection(fd: fd, id: nextID, peer: peer, limits: limits)
+            nextID += 1
+            do {
+                try register(fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue, tag: connection.id)
+            } catch {
+                logger.error("epoll_ctl failed", ["error": error.description])
+                Glibc.close(fd)
+                gate.release()
+                continue
+            }
+            connections[connection.id] = connection
+            connection.deadline = monotonicMilliseconds() + configuration.headerReadTimeout.milliseconds
+            metrics.increment("http_server_connections_total")
+            metrics.set("http_server_open_connections", to: Double(gate.count))
+        }
+    }
+
+    private static let overloadResponse = Array(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: close\r\n\r\n".utf8)
+
+    private func readInbox() {
+        var counter: UInt64 = 0
+        _ = read(wakeFD, &counter, 8)
+        let (responses, drain) = inbox.withLock { inbox in
+            defer { inbox.responses.removeAll(keepingCapacity: true) }
+            return (inbox.responses, inbox.drain)
+        }
+        if drain && !draining { startDraining() }
+        for (id, response) in responses {
+            guard let connection = connections[id] else { continue }  // the client went away meanwhile
+            send(response, on: connection)
+        }
+    }
+
+    private func startDraining() {
+        draining = true
+        drainDeadline = monotonicMilliseconds() + configuration.shutdownGracePeriod.milliseconds
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, listener.fd, nil)
+        listener.release()
+        for connection in Array(connections.values) where Self.isIdle(connection) { close(connection) }
+    }
+
+    private static func isIdle(_ connection: Connection) -> Bool {
+        if case .reading = connection.phase { return connection.unconsumedCount == 0 && !connection.hasPendingOutput }
+        return false
+    }
+
+    // MARK: Reading and parsing
+
+    private func process(_ connection: Connection) {
+        if case .lingering = connection.phase {
+            discardInput(connection)
+            return
+        }
+        while case .reading = connection.phase {
+            let result = connection.input.withUnsafeBytes { buffer -> Result<RequestParser.Step, HTTPParseError> in
+                do throws(HTTPParseError) {
+                    return .success(try connection.parser.parse(UnsafeRawBufferPointer(rebasing: buffer[connection.inputStart...])))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            switch result {
+            case .failure(let error):
+                refuse(connection, error)
+                return
+            case .success(.complete(let request, let consumed)):
+                connection.consume(consumed)
+                dispatch(request, on: connection)
+                return
+            case .success(.needMoreBytes):
+                let now = monotonicMilliseconds()
+                if connection.unconsumedCount > 0 && connection.requestStartedAt == nil { connection.requestStartedAt = now }
+                if let head = connection.parser.head {
+                    if connection.headReceivedAt == nil { connection.headReceivedAt = now }
+                    if head.expectsContinue && !connection.continueSent {
+                        connection.continueSent = true
+                        connection.output += ResponseWriter.continueLine
+                        flush(connection)
+                        guard connections[connection.id] != nil else { return }
+                    }
+                }
+                let room = limits.maxRawRequestBytes - connection.unconsumedCount
+                guard room > 0 else {
+                    refuse(connection, HTTPParseError(status: .payloadTooLarge, reason: "request too large"))
+                    return
+                }
+                guard connection.mayHaveInput else {
+                    updateReadDeadline(connection)
+                    return
+                }
+                guard readSome(connection, atMost: room) else { return }
+            }
+        }
+    }
+
+    /// Reads once into the connection's buffer. False when there is nothing more to do now.
+    private func readSome(_ connection: Connection, atMost room: Int) -> Bool {
+        let count = scratch.withUnsafeMutableBytes { read(connection.fd, $0.baseAddress, min($0.count, room)) }
+        if count > 0 {
+            connection.input.append(contentsOf: scratch[0..<count])
+            return true
+        }
+        if count == 0 {
+            close(connection)  // the peer closed; a partly received request was never acknowledged
+            return false
+        }
+        switch errno {
+        case EINTR: return true
+        case EAGAIN, EWOULDBLOCK:
+            connection.mayHaveInput = false
+            updateReadDeadline(connection)
+        default:
+            close(connection)
+        }
+        return false
+    }
+
+    private func updateReadDeadline(_ connection: Connection) {
+        if let head = connection.headReceivedAt {
+            connection.deadline = head + configuration.bodyReadTimeout.milliseconds
+        } else if let start = connection.requestStartedAt {
+            connection.deadline = start + configuration.headerReadTimeout.milliseconds
+        }
+    }
+
+    private func dispatch(_ parsed: RequestParser.ParsedRequest, on connection: Connection) {
+        var headers = HTTPHeaders()
+        for field in parsed.headers { headers.add(field.name, field.value) }
+        let request = HTTPRequest(
+            method: parsed.method, target: parsed.target, version: parsed.version, headers: headers,
+            body: parsed.body, remoteAddress: connection.peer)
+        connection.phase = .awaitingResponse(
+            method: request.method, version: request.version, keepAlive: request.wantsKeepAlive)
+        connection.deadline = .max
+        connection.requestStartedAt = nil
+        connection.headReceivedAt = nil
+        connection.continueSent = false
+        let id = connection.id
+        workers.submit { [responder, self] in
+            self.deliver(responder.respond(to: request), to: id)
+        }
+    }
+
+    private func refuse(_ connection: Connection, _ error: HTTPParseError) {
+        metrics.increment("http_server_refused_requests_total", ["status": String(error.status.code)])
+        logger.info("refused request", ["peer": connection.peer, "status": String(error.status.code), "reason": error.reason])
+        connection.phase = .closing
+        connection.output += writer.encode(
+            .text(error.status, error.reason), for: .GET, version: .http1_1, keepAlive: false)
+        flush(connection)
+    }
+
+    // MARK: Writing
+
+    private func send(_ response: HTTPResponse, on connection: Connection) {
+        guard case .awaitingResponse(let method, let version, let wantsKeepAlive) = connection.phase else { return }
+        let keepAlive = wantsKeepAlive && !response.closesConnection && !draining
+        connection.output += writer.encode(response, for: method, version: version, keepAlive: keepAlive)
+        connection.phase = keepAlive ? .reading : .closing
+        flush(connection)
+    }
+
+    private func flush(_ connection: Connection) {
+        while connection.hasPendingOutput {
+            let sent = connection.output.withUnsafeBytes {
+                Socket.send(connection.fd, UnsafeRawBufferPointer(rebasing: $0[connection.outputStart...]))
+            }
+            if sent > 0 {
+                connection.outputStart += sent
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                connection.deadline = monotonicMilliseconds() + configuration.writeTimeout.milliseconds
+                return
+            } else if errno != EINTR {
+                close(connection)
+                return
+            }
+        }
+        connection.output = []
+        connection.outputStart = 0
+        switch connection.phase {
+        case .closing:
+            shutdown(connection.fd, Int32(SHUT_WR))
+            connection.phase = .lingering
+            connection.deadline = monotonicMilliseconds() + 2000
+            discardInput(connection)
+        case .reading:
+            if draining && connection.unconsumedCount == 0 {
+                close(connection)
+                return
+            }
+            if connection.unconsumedCount == 0 {
+                connection.deadline = monotonicMilliseconds() + configuration.idleTimeout.milliseconds
+            }
+            process(connection)  // a pipelined request may already be buffered
+        case .awaitingResponse, .lingering:
+            break
+        }
+    }
+
+    /// After our final response: read and drop whatever the client still sends, until it closes.
+    private func discardInput(_ connection: Connection) {
+        while true {
+            let count = scratch.withUnsafeMutableBytes { read(connection.fd, $0.baseAddress, $0.count) }
+            if count > 0 { continue }
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            if count < 0 && errno == EINTR { continue }
+            close(connection)
+            return
+        }
+    }
+
+    // MARK: Deadlines and closing
+
+    private func sweep(_ now: UInt64) {
+        for connection in Array(connections.values) where connection.deadline <= now {
+            switch connection.phase {
+            case .reading where connection.hasPendingOutput:
+                metrics.increment("http_server_timeouts_total", ["phase": "write"])
+                close(connection)
+            case .reading where connection.unconsumedCount > 0:
+                let phase = connection.headReceivedAt == nil ? "header" : "body"
+                metrics.increment("http_server_timeouts_total", ["phase": phase])
+                logger.info("client too slow", ["peer": connection.peer, "phase": phase])
+                connection.phase = .awaitingResponse(method: .GET, version: .http1_1, keepAlive: false)
+                send(.text(.requestTimeout, "request timeout"), on: connection)
+            case .reading:
+                close(connection)  // idle keep-alive connection, or one that never sent a byte
+            case .closing, .lingering:
+                if connection.hasPendingOutput { metrics.increment("http_server_timeouts_total", ["phase": "write"]) }
+                close(connection)
+            case .awaitingResponse:
+                break
+            }
+        }
+    }
+
+    private func close(_ connection: Connection) {
+        guard connections.removeValue(forKey: connection.id) != nil else { return }
+        Glibc.close(connection.fd)
+        gate.release()
+        metrics.set("http_server_open_connections", to: Double(gate.count))
+    }
+}
+
+/// The listening socket, shared by all loops; the last loop to let go of it closes it.
+final class Listener: Sendable {
+    let fd: Int32
+    private let holders: Atomic<Int>
+
+    init(fd: Int32, holders: Int) {
+        self.fd = fd
+        self.holders = Atomic(holders)
+    }
+
+    func release() {
+        if holders.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 { Glibc.close(fd) }
+    }
+}

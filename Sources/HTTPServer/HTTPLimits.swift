@@ -1,0 +1,25 @@
+/// Every bound the server puts on what a client may send. Defaults suit a small device gateway.
+public struct HTTPLimits: Sendable {
+    /// The request line (`POST /write HTTP/1.1`); longer → 414.
+    public var maxRequestLineBytes = 8 * 1024
+    /// Request line plus all header lines; more → 431.
+    public var maxHeadBytes = 32 * 1024
+    /// Header fields per request; more → 431.
+    public var maxHeaderCount = 100
+    /// Decoded body bytes; more → 413, decided from `Content-Length` before the body is read.
+    public var maxBodyBytes = 1 << 20
+
+    public init() {}
+
+    /// How many raw bytes one request may occupy in the connection buffer: the head, the body, and
+    /// room for chunk framing. A chunked body framed more wastefully than this gets 413.
+    var maxRawRequestBytes: Int { maxHeadBytes + 2 * maxBodyBytes + 64 * 1024 }
+}
+
+/// A request the server refuses, with the status it answers before closing the connection.
+public struct HTTPParseError: Error, Equatable, Sendable {
+    public let status: HTTPStatus
+    public let reason: String
+
+    static func bad(_ reason: String) -> HTTPParseError { HTTPParseError(status: .badRequest, reason: reason) }
+}

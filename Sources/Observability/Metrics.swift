@@ -1,0 +1,89 @@
+import Synchronization
+
+/// Counters and gauges rendered in the Prometheus text exposition format.
+///
+/// One registry per process; every module that can fail counts its failures here so `/metrics`
+/// shows them. Lookups are by name plus sorted labels under one mutex: cheap next to any I/O.
+public final class Metrics: Sendable {
+    public enum Kind: String, Sendable { case counter, gauge }
+
+    private struct Family {
+        var help: String
+        var kind: Kind
+        var samples: [String: Double] = [:]  // rendered label set -> value
+    }
+
+    private let families = Mutex<[String: Family]>([:])
+
+    public init() {}
+
+    /// Declares a metric so it renders (with value 0 when unlabelled) before anything happened.
+    public func describe(_ name: String, _ kind: Kind, help: String) {
+        families.withLock { families in
+            if families[name] == nil {
+                families[name] = Family(help: help, kind: kind)
+            }
+        }
+    }
+
+    public func increment(_ name: String, _ labels: [String: String] = [:], by amount: Double = 1) {
+        update(name, labels) { $0 += amount }
+    }
+
+    public func set(_ name: String, _ labels: [String: String] = [:], to value: Double) {
+        update(name, labels) { $0 = value }
+    }
+
+    public func value(_ name: String, _ labels: [String: String] = [:]) -> Double {
+        let key = Self.labelText(labels)
+        return families.withLock { $0[name]?.samples[key] ?? 0 }
+    }
+
+    private func update(_ name: String, _ labels: [String: String], _ change: (inout Double) -> Void) {
+        let key = Self.labelText(labels)
+        families.withLock { families in
+            change(&families[name, default: Family(help: name, kind: .counter)].samples[key, default: 0])
+        }
+    }
+
+    /// The whole registry in Prometheus text format 0.0.4.
+    public func render() -> String {
+        let snapshot = families.withLock { $0 }
+        var text = ""
+        for name in snapshot.keys.sorted() {
+            let family = snapshot[name]!
+            text += "# HELP \(name) \(family.help)\n# TYPE \(name) \(family.kind.rawValue)\n"
+            if family.samples.isEmpty {
+                text += "\(name) 0\n"
+            }
+            for labels in family.samples.keys.sorted() {
+                text += "\(name)\(labels) \(Self.number(family.samples[labels]!))\n"
+            }
+        }
+        return text
+    }
+
+    static func labelText(_ labels: [String: String]) -> String {
+        guard !labels.isEmpty else { return "" }
+        let pairs = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(escapeLabelValue($0.value))\"" }
+        return "{" + pairs.joined(separator: ",") + "}"
+    }
+
+    /// Label values may hold anything; the format allows only `\\`, `\"` and `\n` escapes.
+    public static func escapeLabelValue(_ value: String) -> String {
+        var escaped = ""
+        for character in value {
+            switch character {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case "\n": escaped += "\\n"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
