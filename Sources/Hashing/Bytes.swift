@@ -43,18 +43,18 @@ public enum Hex {
 }
 
 public enum SecureRandom {
-    /// Bytes from the kernel's CSPRNG (`getrandom(2)`); traps only if the kernel cannot supply them,
-    /// since no token or salt may ever be made from weaker randomness.
+    /// Bytes from the kernel's CSPRNG (`/dev/urandom`). Traps if it cannot be read: no token or
+    /// salt may ever be made from weaker randomness.
     public static func bytes(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
+        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        precondition(fd >= 0, "cannot open /dev/urandom: errno \(errno)")
+        defer { close(fd) }
         var filled = 0
         while filled < count {
-            let got = bytes.withUnsafeMutableBytes { getrandom($0.baseAddress! + filled, count - filled, 0) }
-            if got < 0 {
-                precondition(errno == EINTR, "getrandom failed: errno \(errno)")
-                continue
-            }
-            filled += got
+            let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, count - filled) }
+            precondition(got > 0 || errno == EINTR, "cannot read /dev/urandom: errno \(errno)")
+            filled += max(0, got)
         }
         return bytes
     }

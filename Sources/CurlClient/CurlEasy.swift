@@ -1,0 +1,168 @@
+internal import CCurl
+
+/// libcurl must be initialised once per process, before any thread uses it.
+private let curlGlobalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
+
+/// One curl easy handle. Reused across requests so connections stay open (curl keeps a
+/// per-handle connection cache). Used by one thread at a time: the pool hands it out exclusively.
+final class CurlEasy: @unchecked Sendable {
+    private let handle: UnsafeMutableRawPointer
+    private let configuration: CurlClientConfiguration
+
+    init(configuration: CurlClientConfiguration) throws(CurlError) {
+        _ = curlGlobalInit
+        guard let handle = curl_easy_init() else { throw .initFailed }
+        self.handle = handle
+        self.configuration = configuration
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    /// Performs one request. With `onBody`, body bytes go to it as they arrive instead of being
+    /// buffered; returning false from it aborts the transfer.
+    func perform(
+        _ request: HTTPClientRequest, onBody: ((UnsafeRawBufferPointer) -> Bool)? = nil
+    ) throws(CurlError) -> HTTPClientResponse {
+        curl_easy_reset(handle)  // clears options, keeps the connection cache
+        let sink = TransferSink(limit: configuration.maxResponseBytes, onBody: onBody)
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        // An empty Expect stops curl from waiting for 100-continue before larger bodies.
+        for (name, value) in request.headers + [("Expect", "")] {
+            headerList = curl_slist_append(headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
+        }
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let code = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
+            request.body.withUnsafeBytes { body -> CURLcode in
+                let setup = configure(request, body: body, headers: headerList, sink: sink, errors: errorPointer.baseAddress!)
+                guard setup == CURLE_OK else { return setup }
+                return withExtendedLifetime(sink) { curl_easy_perform(handle) }
+            }
+        }
+        if sink.exceededLimit { throw .responseTooLarge(limit: configuration.maxResponseBytes) }
+        if sink.aborted { throw .aborted }
+        guard code == CURLE_OK else {
+            let detail = cText(errorBuffer)
+            let message = detail.isEmpty ? String(validatingCString: curl_easy_strerror(code)) ?? "curl error" : detail
+            throw .transfer(code: Int(code.rawValue), message: message)
+        }
+        var status = 0
+        _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPClientResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+
+    private func configure(
+        _ request: HTTPClientRequest, body: UnsafeRawBufferPointer, headers: UnsafeMutablePointer<curl_slist>?,
+        sink: TransferSink, errors: UnsafeMutablePointer<CChar>
+    ) -> CURLcode {
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        let steps: [() -> CURLcode] = [
+            { ccurl_setopt_pointer(self.handle, CURLOPT_ERRORBUFFER, errors) },
+            { ccurl_setopt_string(self.handle, CURLOPT_URL, request.url) },
+            { ccurl_setopt_string(self.handle, CURLOPT_PROTOCOLS_STR, "http,https") },
+            { ccurl_setopt_long(self.handle, CURLOPT_NOSIGNAL, 1) },
+            { ccurl_setopt_long(self.handle, CURLOPT_CONNECTTIMEOUT_MS, Int(self.configuration.connectTimeout.milliseconds)) },
+            { ccurl_setopt_long(self.handle, CURLOPT_TIMEOUT_MS, Int(self.configuration.totalTimeout.milliseconds)) },
+            { ccurl_setopt_long(self.handle, CURLOPT_TCP_KEEPALIVE, 1) },
+            { ccurl_setopt_string(self.handle, CURLOPT_USERAGENT, self.configuration.userAgent) },
+            { ccurl_setopt_slist(self.handle, CURLOPT_HTTPHEADER, headers) },
+            { ccurl_setopt_pointer(self.handle, CURLOPT_WRITEDATA, context) },
+            { ccurl_setopt_data_fn(self.handle, CURLOPT_WRITEFUNCTION, curlBodyCallback) },
+            { ccurl_setopt_pointer(self.handle, CURLOPT_HEADERDATA, context) },
+            { ccurl_setopt_data_fn(self.handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback) },
+        ] + methodSteps(request, body: body)
+        for step in steps {
+            let code = step()
+            if code != CURLE_OK { return code }
+        }
+        return CURLE_OK
+    }
+
+    private func methodSteps(_ request: HTTPClientRequest, body: UnsafeRawBufferPointer) -> [() -> CURLcode] {
+        switch request.method {
+        case "GET" where body.isEmpty:
+            return []
+        case "HEAD":
+            return [{ ccurl_setopt_long(self.handle, CURLOPT_NOBODY, 1) }]
+        default:
+            // POSTFIELDS is not copied by curl; `body` stays alive until perform returns.
+            return [
+                { ccurl_setopt_long(self.handle, CURLOPT_POST, 1) },
+                { ccurl_setopt_offset(self.handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)) },
+                { ccurl_setopt_pointer(self.handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)) },
+                { ccurl_setopt_string(self.handle, CURLOPT_CUSTOMREQUEST, request.method) },
+            ]
+        }
+    }
+}
+
+/// Collects one transfer's headers and body; curl calls into it through the callbacks below.
+private final class TransferSink {
+    let limit: Int
+    let onBody: ((UnsafeRawBufferPointer) -> Bool)?
+    var headers: [(name: String, value: String)] = []
+    var body: [UInt8] = []
+    var exceededLimit = false
+    var aborted = false
+
+    init(limit: Int, onBody: ((UnsafeRawBufferPointer) -> Bool)?) {
+        self.limit = limit
+        self.onBody = onBody
+    }
+
+    func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if let onBody {
+            aborted = !onBody(bytes)
+            return !aborted
+        }
+        guard body.count + bytes.count <= limit else {
+            exceededLimit = true
+            return false
+        }
+        body.append(contentsOf: bytes)
+        return true
+    }
+
+    func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
+        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: "\r\n")
+        if line.hasPrefix("HTTP/") {
+            headers.removeAll()  // a new response (after 100 Continue or a redirect) starts over
+        } else {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { return }
+            headers.append((String(parts[0]), String(parts[1]).trimmingCharacters(in: " \t")))
+        }
+    }
+}
+
+private let curlBodyCallback: ccurl_data_fn = { data, size, count, context in
+    let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
+    let bytes = UnsafeRawBufferPointer(start: data, count: size * count)
+    return sink.receive(bytes) ? size * count : 0
+}
+
+private let curlHeaderCallback: ccurl_data_fn = { data, size, count, context in
+    let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
+    sink.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count))
+    return size * count
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in characters: String) -> String {
+        var text = Substring(self)
+        while let first = text.first, characters.contains(first) { text.removeFirst() }
+        while let last = text.last, characters.contains(last) { text.removeLast() }
+        return String(text)
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
+
+func cText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

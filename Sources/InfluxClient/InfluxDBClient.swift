@@ -1,0 +1,120 @@
+public import CurlClient
+import Foundation
+import Synchronization
+
+/// Writes line protocol to InfluxDB and runs InfluxQL queries, over the v1 or v2 HTTP API.
+public final class InfluxDBClient: Sendable {
+    public let configuration: InfluxConfiguration
+    private let http: CurlHTTPClient
+    private let resolvedAPI: Mutex<InfluxAPI?>
+
+    public init(configuration: InfluxConfiguration, http: CurlHTTPClient = CurlHTTPClient()) {
+        self.configuration = configuration
+        self.http = http
+        resolvedAPI = Mutex(configuration.api == .auto ? nil : configuration.api)
+    }
+
+    /// `GET /ping`: the server's version (from `X-Influxdb-Version`).
+    public func ping() throws(InfluxError) -> String {
+        let response = try send(HTTPClientRequest(url: configuration.url + "/ping", headers: authorization))
+        guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
+        return response.header("X-Influxdb-Version") ?? "unknown"
+    }
+
+    /// The API in use: the configured one, or for `auto` the one the server's version implies.
+    /// 1.x and 3.x take the v1 API; 2.x and Cloud the v2 API.
+    public func api() throws(InfluxError) -> InfluxAPI {
+        if let known = resolvedAPI.withLock({ $0 }) { return known }
+        let version = try ping()
+        let digits = version.drop { !$0.isNumber }
+        let detected: InfluxAPI = digits.hasPrefix("2.") || version.lowercased().contains("cloud") ? .v2 : .v1
+        resolvedAPI.withLock { $0 = detected }
+        return detected
+    }
+
+    /// Writes line protocol (LF-separated, nanosecond timestamps). Throws unless InfluxDB answered 2xx.
+    public func write(_ lineProtocol: [UInt8]) throws(InfluxError) {
+        let url: String
+        switch try api() {
+        case .v2, .auto:
+            url = configuration.url + "/api/v2/write?" + Self.query([
+                ("org", configuration.org), ("bucket", configuration.bucket), ("precision", "ns"),
+            ])
+        case .v1:
+            url = configuration.url + "/write?" + Self.query([("db", configuration.database), ("precision", "ns")])
+        }
+        let request = HTTPClientRequest(
+            method: "POST", url: url,
+            headers: authorization + [("Content-Type", "text/plain; charset=utf-8")], body: lineProtocol)
+        let response = try send(request)
+        guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
+    }
+
+    /// Runs InfluxQL through the v1 `/query` endpoint with bound parameters (never spliced into the
+    /// text); returns the JSON body. `POST` so that statements that change things are allowed.
+    public func influxQL(_ query: String, parameters: [String: String] = [:], epoch: String = "ns") throws(InfluxError) -> [UInt8] {
+        var form: [(String, String)] = [("q", query), ("db", configuration.database), ("epoch", epoch)]
+        if !parameters.isEmpty {
+            guard let json = try? JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys]) else {
+                throw .invalidResponse("parameters are not JSON-encodable")
+            }
+            form.append(("params", String(decoding: json, as: UTF8.self)))
+        }
+        let request = HTTPClientRequest(
+            method: "POST", url: configuration.url + "/query",
+            headers: authorization + [("Content-Type", "application/x-www-form-urlencoded")],
+            body: Array(Self.query(form).utf8))
+        let response = try send(request)
+        guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
+        return response.body
+    }
+
+    private var authorization: [(name: String, value: String)] {
+        configuration.token.isEmpty ? [] : [("Authorization", "Token \(configuration.token)")]
+    }
+
+    private func send(_ request: HTTPClientRequest) throws(InfluxError) -> HTTPClientResponse {
+        do {
+            return try http.send(request)
+        } catch {
+            throw .unreachable(error.description)
+        }
+    }
+
+    /// The server's own words: JSON `message` (2.x) or `error` (1.x), else the body, else headers.
+    static func error(from response: HTTPClientResponse) -> InfluxError {
+        var message = ""
+        if let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] {
+            message = (json["message"] as? String) ?? (json["error"] as? String) ?? ""
+        }
+        if message.isEmpty { message = String(response.bodyText.prefix(1000)).trimmingCharacters(in: .whitespacesAndNewlines) }
+        if message.isEmpty { message = response.header("X-Influxdb-Error") ?? response.header("X-Platform-Error-Code") ?? "" }
+        if message.isEmpty { message = "HTTP \(response.status)" }
+        let retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return .server(status: response.status, message: message, retryAfter: retryAfter)
+    }
+
+    /// `application/x-www-form-urlencoded` query text; everything but unreserved characters escaped.
+    static func query(_ items: [(String, String)]) -> String {
+        items.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        var encoded = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return encoded
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

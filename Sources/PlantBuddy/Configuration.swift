@@ -1,0 +1,177 @@
+import Foundation
+public import HTTPServer
+public import InfluxClient
+public import Observability
+
+/// A setting that stops start-up, named so the operator knows what to fix.
+public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
+    public let setting: String
+    public let message: String
+    public var description: String { "\(setting): \(message)" }
+}
+
+/// One configurable value: its environment variable, its flag, its default and what it means.
+/// This table is the single source of the README's configuration table (`plantbuddy help`).
+public struct Setting: Sendable {
+    public let environment: String
+    public let defaultValue: String?
+    public let help: String
+
+    /// `PLANTBUDDY_DATA_DIR` → `--data-dir`, `INFLUX_URL` → `--influx-url`.
+    public var flag: String {
+        let name = environment.hasPrefix("PLANTBUDDY_") ? String(environment.dropFirst("PLANTBUDDY_".count)) : environment
+        return "--" + name.lowercased().replacingOccurrences(of: "_", with: "-")
+    }
+
+    public static let all: [Setting] = [
+        Setting(environment: "PLANTBUDDY_LISTEN", defaultValue: "127.0.0.1:5000", help: "host:port to listen on"),
+        Setting(environment: "PLANTBUDDY_DATA_DIR", defaultValue: "./data", help: "directory for the users file"),
+        Setting(environment: "INFLUX_URL", defaultValue: "http://127.0.0.1:8086", help: "InfluxDB base URL"),
+        Setting(environment: "INFLUX_TOKEN", defaultValue: "", help: "InfluxDB API token (prefer INFLUX_TOKEN_FILE)"),
+        Setting(environment: "INFLUX_TOKEN_FILE", defaultValue: nil, help: "file whose first line is the InfluxDB token"),
+        Setting(environment: "INFLUX_ORG", defaultValue: "", help: "InfluxDB organisation (v2 API; required there)"),
+        Setting(environment: "INFLUX_BUCKET", defaultValue: "plantbuddy", help: "bucket for raw readings (v2 API)"),
+        Setting(environment: "INFLUX_API", defaultValue: "auto", help: "v1, v2, or auto (ask /ping for the version)"),
+        Setting(environment: "INFLUX_DB", defaultValue: nil, help: "database for the v1 API (default: the bucket name)"),
+        Setting(environment: "INFLUX_TIMEOUT", defaultValue: "10s", help: "whole-request timeout for InfluxDB calls"),
+        Setting(
+            environment: "PLANTBUDDY_SENSORS", defaultValue: SensorCatalog.standard.description,
+            help: "sensor codes and their measurements"),
+        Setting(environment: "PLANTBUDDY_LOG_LEVEL", defaultValue: "info", help: "debug, info, warn or error"),
+        Setting(environment: "PLANTBUDDY_MAX_BODY_BYTES", defaultValue: "1048576", help: "largest request body (413)"),
+        Setting(environment: "PLANTBUDDY_MAX_REQUEST_LINE_BYTES", defaultValue: "8192", help: "longest request line (414)"),
+        Setting(environment: "PLANTBUDDY_MAX_HEADER_BYTES", defaultValue: "32768", help: "request line + headers (431)"),
+        Setting(environment: "PLANTBUDDY_MAX_HEADER_COUNT", defaultValue: "100", help: "header fields per request (431)"),
+        Setting(environment: "PLANTBUDDY_MAX_CONNECTIONS", defaultValue: "10000", help: "open connections (503 past it)"),
+        Setting(environment: "PLANTBUDDY_HEADER_TIMEOUT", defaultValue: "10s", help: "time to send a request head (408)"),
+        Setting(environment: "PLANTBUDDY_BODY_TIMEOUT", defaultValue: "30s", help: "time to send a request body (408)"),
+        Setting(environment: "PLANTBUDDY_IDLE_TIMEOUT", defaultValue: "60s", help: "keep-alive idle time before closing"),
+        Setting(environment: "PLANTBUDDY_WRITE_TIMEOUT", defaultValue: "30s", help: "time for a client to read a response"),
+        Setting(environment: "PLANTBUDDY_SHUTDOWN_GRACE", defaultValue: "10s", help: "time for in-flight requests at exit"),
+        Setting(environment: "PLANTBUDDY_IO_THREADS", defaultValue: "2", help: "epoll I/O threads"),
+        Setting(environment: "PLANTBUDDY_WORKER_THREADS", defaultValue: "16", help: "handler threads (may block on InfluxDB)"),
+    ]
+}
+
+/// Everything `plantbuddy serve` needs, read from flags (which win) and the environment.
+public struct Configuration: Sendable {
+    public var server = HTTPServerConfiguration()
+    public var dataDirectory = "./data"
+    public var influx = InfluxConfiguration(url: "http://127.0.0.1:8086")
+    public var influxTimeout: Duration = .seconds(10)
+    public var sensors = SensorCatalog.standard
+    public var logLevel = LogLevel.info
+
+    public init() {}
+
+    /// Reads the settings; the first bad one stops with an error naming it.
+    public init(arguments: [String], environment: [String: String]) throws(ConfigurationError) {
+        let values = try Self.merge(arguments: arguments, environment: environment)
+        func value(_ name: String) -> String? { values[name] ?? Setting.all.first { $0.environment == name }?.defaultValue }
+        func required(_ name: String) -> String { value(name) ?? "" }
+
+        let (host, port) = try Self.hostAndPort(required("PLANTBUDDY_LISTEN"))
+        server.host = host
+        server.port = port
+        dataDirectory = required("PLANTBUDDY_DATA_DIR")
+        guard !dataDirectory.isEmpty else { throw ConfigurationError(setting: "PLANTBUDDY_DATA_DIR", message: "must not be empty") }
+
+        let url = required("INFLUX_URL")
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.count > "https://".count else {
+            throw ConfigurationError(setting: "INFLUX_URL", message: "expected an http:// or https:// URL, got '\(url)'")
+        }
+        var token = required("INFLUX_TOKEN")
+        if let tokenFile = values["INFLUX_TOKEN_FILE"] {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw ConfigurationError(setting: "INFLUX_TOKEN_FILE", message: "cannot read \(tokenFile)")
+            }
+            token = String(text.split(whereSeparator: \.isNewline).first ?? "").trimmingCharacters(in: " \t")
+        }
+        guard let api = InfluxAPI(rawValue: required("INFLUX_API")) else {
+            throw ConfigurationError(setting: "INFLUX_API", message: "expected v1, v2 or auto, got '\(required("INFLUX_API"))'")
+        }
+        let org = required("INFLUX_ORG")
+        if api == .v2 && org.isEmpty {
+            throw ConfigurationError(setting: "INFLUX_ORG", message: "is required with INFLUX_API=v2")
+        }
+        let bucket = required("INFLUX_BUCKET")
+        guard !bucket.isEmpty else { throw ConfigurationError(setting: "INFLUX_BUCKET", message: "must not be empty") }
+        influx = InfluxConfiguration(
+            url: url, token: token, org: org, bucket: bucket, database: value("INFLUX_DB"), api: api)
+        influxTimeout = try Self.duration(required("INFLUX_TIMEOUT"), setting: "INFLUX_TIMEOUT")
+
+        sensors = try SensorCatalog(parsing: required("PLANTBUDDY_SENSORS"))
+        guard let level = LogLevel(name: required("PLANTBUDDY_LOG_LEVEL")) else {
+            throw ConfigurationError(setting: "PLANTBUDDY_LOG_LEVEL", message: "expected debug, info, warn or error")
+        }
+        logLevel = level
+
+        server.limits.maxBodyBytes = try Self.count(required("PLANTBUDDY_MAX_BODY_BYTES"), setting: "PLANTBUDDY_MAX_BODY_BYTES")
+        server.limits.maxRequestLineBytes = try Self.count(
+            required("PLANTBUDDY_MAX_REQUEST_LINE_BYTES"), setting: "PLANTBUDDY_MAX_REQUEST_LINE_BYTES")
+        server.limits.maxHeadBytes = try Self.count(required("PLANTBUDDY_MAX_HEADER_BYTES"), setting: "PLANTBUDDY_MAX_HEADER_BYTES")
+        server.limits.maxHeaderCount = try Self.count(
+            required("PLANTBUDDY_MAX_HEADER_COUNT"), setting: "PLANTBUDDY_MAX_HEADER_COUNT")
+        server.maxConnections = try Self.count(required("PLANTBUDDY_MAX_CONNECTIONS"), setting: "PLANTBUDDY_MAX_CONNECTIONS")
+        server.headerReadTimeout = try Self.duration(required("PLANTBUDDY_HEADER_TIMEOUT"), setting: "PLANTBUDDY_HEADER_TIMEOUT")
+        server.bodyReadTimeout = try Self.duration(required("PLANTBUDDY_BODY_TIMEOUT"), setting: "PLANTBUDDY_BODY_TIMEOUT")
+        server.idleTimeout = try Self.duration(required("PLANTBUDDY_IDLE_TIMEOUT"), setting: "PLANTBUDDY_IDLE_TIMEOUT")
+        server.writeTimeout = try Self.duration(required("PLANTBUDDY_WRITE_TIMEOUT"), setting: "PLANTBUDDY_WRITE_TIMEOUT")
+        server.shutdownGracePeriod = try Self.duration(
+            required("PLANTBUDDY_SHUTDOWN_GRACE"), setting: "PLANTBUDDY_SHUTDOWN_GRACE")
+        server.ioThreads = try Self.count(required("PLANTBUDDY_IO_THREADS"), setting: "PLANTBUDDY_IO_THREADS")
+        server.workerThreads = try Self.count(required("PLANTBUDDY_WORKER_THREADS"), setting: "PLANTBUDDY_WORKER_THREADS")
+    }
+
+    /// Environment first, then `--flag value` / `--flag=value` on top.
+    private static func merge(arguments: [String], environment: [String: String]) throws(ConfigurationError) -> [String: String] {
+        var values: [String: String] = [:]
+        for setting in Setting.all { values[setting.environment] = environment[setting.environment] }
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let setting = Setting.all.first(where: { $0.flag == parts[0] }) else {
+                throw ConfigurationError(setting: argument, message: "unknown option (see plantbuddy help)")
+            }
+            if parts.count == 2 {
+                values[setting.environment] = parts[1]
+            } else {
+                guard index + 1 < arguments.count else {
+                    throw ConfigurationError(setting: setting.flag, message: "needs a value")
+                }
+                index += 1
+                values[setting.environment] = arguments[index]
+            }
+            index += 1
+        }
+        return values
+    }
+
+    static func hostAndPort(_ text: String) throws(ConfigurationError) -> (String, UInt16) {
+        let error = ConfigurationError(setting: "PLANTBUDDY_LISTEN", message: "expected host:port, got '\(text)'")
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { throw error }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw error }
+        return (host, port)
+    }
+
+    static func count(_ text: String, setting: String) throws(ConfigurationError) -> Int {
+        guard let value = Int(text), value > 0 else {
+            throw ConfigurationError(setting: setting, message: "expected a positive whole number, got '\(text)'")
+        }
+        return value
+    }
+
+    /// `250ms`, `10s`, `5m`, `1h`.
+    static func duration(_ text: String, setting: String) throws(ConfigurationError) -> Duration {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        for (suffix, milliseconds) in units where text.hasSuffix(suffix) {
+            if let number = Int64(text.dropLast(suffix.count)), number > 0 {
+                return .milliseconds(number * milliseconds)
+            }
+        }
+        throw ConfigurationError(setting: setting, message: "expected a duration like 500ms, 10s or 5m, got '\(text)'")
+    }
+}

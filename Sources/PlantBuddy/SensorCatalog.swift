@@ -1,0 +1,50 @@
+/// Maps the devices' two-letter sensor codes to measurement names. Configurable
+/// (`PLANTBUDDY_SENSORS`), so a new sensor needs no code change.
+public struct SensorCatalog: Sendable, Equatable {
+    public private(set) var measurements: [String: String]
+
+    public static let standard = SensorCatalog(unchecked: [
+        "LI": "light", "HU": "humidity", "ST": "soil_temp", "AT": "air_temp", "SM": "soil_moisture",
+    ])
+
+    private init(unchecked measurements: [String: String]) { self.measurements = measurements }
+
+    /// Parses `SM=soil_moisture,LI=light,…`.
+    public init(parsing text: String) throws(ConfigurationError) {
+        var measurements: [String: String] = [:]
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " ") }
+            guard parts.count == 2, parts[0].utf8.count == 2, parts[0].allSatisfy({ $0.isASCII && $0.isUppercase }),
+                !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            else {
+                throw ConfigurationError(
+                    setting: "PLANTBUDDY_SENSORS",
+                    message: "expected CODE=measurement pairs like SM=soil_moisture, got '\(entry)'")
+            }
+            measurements[parts[0]] = parts[1]
+        }
+        guard !measurements.isEmpty else {
+            throw ConfigurationError(setting: "PLANTBUDDY_SENSORS", message: "names no sensors")
+        }
+        self.measurements = measurements
+    }
+
+    public func measurement(for code: String) -> String? { measurements[code] }
+
+    public var description: String {
+        measurements.keys.sorted().map { "\($0)=\(measurements[$0]!)" }.joined(separator: ",")
+    }
+}
+
+extension String {
+    func trimmingCharacters(in characters: String) -> String {
+        var text = Substring(self)
+        while let first = text.first, characters.contains(first) { text.removeFirst() }
+        while let last = text.last, characters.contains(last) { text.removeLast() }
+        return String(text)
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in characters: String) -> String { String(self).trimmingCharacters(in: characters) }
+}

@@ -1,0 +1,229 @@
+public import Foundation
+import Glibc
+import Hashing
+import InfluxClient
+import Synchronization
+
+/// A Plant Buddy account as stored: the name, and only a hash of its device token.
+public struct UserRecord: Codable, Equatable, Sendable {
+    public var name: String
+    /// Hex SHA-256 of the device token's text. The token itself is shown once and never stored.
+    public var tokenSHA256: String
+    public var createdAt: Date
+}
+
+public enum UserStoreError: Error, Equatable, CustomStringConvertible {
+    case invalidName(String)
+    case exists(String)
+    case notFound(String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .invalidName(let reason): "invalid user name: \(reason)"
+        case .exists(let name): "user '\(name)' already exists"
+        case .notFound(let name): "no user named '\(name)'"
+        case .io(let message): message
+        }
+    }
+}
+
+/// The users file (`users.json` in the data directory).
+///
+/// Every change rewrites the file atomically (temp file, fsync, rename, fsync of the directory)
+/// under an exclusive lock, so concurrent CLI calls cannot lose each other's changes. A running
+/// server notices a changed file on the next request: a rotated or removed token stops working at once.
+public final class UserStore: Sendable {
+    private struct File: Codable {
+        var version = 1
+        var users: [UserRecord] = []
+    }
+
+    private struct Snapshot {
+        var identity: FileIdentity?
+        var byTokenHash: [String: UserRecord] = [:]
+    }
+
+    public let path: String
+    private let lockPath: String
+    private let snapshot = Mutex(Snapshot())
+
+    public init(dataDirectory: String) {
+        path = dataDirectory + "/users.json"
+        lockPath = dataDirectory + "/users.lock"
+    }
+
+    public static let tokenPrefix = "pbd_"
+
+    /// The user a device token belongs to, or nil.
+    public func user(forToken token: String) -> UserRecord? {
+        let hash = SHA256.hash(token)
+        let hex = Hex.encode(hash)
+        reloadIfChanged()
+        return snapshot.withLock { snapshot in
+            // The dictionary finds the candidate by hash; the constant-time check is defence in depth.
+            guard let user = snapshot.byTokenHash[hex], let stored = Hex.decode(user.tokenSHA256),
+                constantTimeEquals(stored, hash)
+            else { return nil }
+            return user
+        }
+    }
+
+    public func list() throws(UserStoreError) -> [UserRecord] { try read().users }
+
+    /// Creates a user and returns its new device token (to be shown once).
+    public func add(_ name: String, now: Date = Date()) throws(UserStoreError) -> String {
+        try Self.validate(name)
+        return try modify { file throws(UserStoreError) in
+            guard !file.users.contains(where: { $0.name == name }) else { throw .exists(name) }
+            let token = Self.makeToken()
+            file.users.append(UserRecord(name: name, tokenSHA256: Hex.encode(SHA256.hash(token)), createdAt: now))
+            return token
+        }
+    }
+
+    public func remove(_ name: String) throws(UserStoreError) {
+        try modify { file throws(UserStoreError) in
+            guard let index = file.users.firstIndex(where: { $0.name == name }) else { throw .notFound(name) }
+            file.users.remove(at: index)
+        }
+    }
+
+    /// Replaces a user's device token; the old one stops working immediately.
+    public func rotateToken(_ name: String) throws(UserStoreError) -> String {
+        try modify { file throws(UserStoreError) in
+            guard let index = file.users.firstIndex(where: { $0.name == name }) else { throw .notFound(name) }
+            let token = Self.makeToken()
+            file.users[index].tokenSHA256 = Hex.encode(SHA256.hash(token))
+            return token
+        }
+    }
+
+    /// User names become the `user` tag on every point, so they must survive line protocol exactly:
+    /// spaces, commas, `=`, quotes, backslashes and any letters are fine; line breaks, control
+    /// characters and the few backslash placements InfluxDB cannot unescape are not.
+    public static func validate(_ name: String) throws(UserStoreError) {
+        guard !name.isEmpty, name.utf8.count <= 128 else { throw .invalidName("must be 1 to 128 bytes") }
+        guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            throw .invalidName("must not contain control characters")
+        }
+        guard name.first?.isWhitespace == false, name.last?.isWhitespace == false else {
+            throw .invalidName("must not start or end with whitespace")
+        }
+        do {
+            _ = try LineProtocol.escape(name, as: .tagValue)
+        } catch {
+            throw .invalidName(error.reason)
+        }
+    }
+
+    private static func makeToken() -> String {
+        let base64 = Data(SecureRandom.bytes(32)).base64EncodedString()
+        return tokenPrefix + base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    // MARK: File handling
+
+    private func reloadIfChanged() {
+        let identity = FileIdentity(path: path)
+        guard snapshot.withLock({ $0.identity != identity }) else { return }
+        let users = (try? read().users) ?? []
+        snapshot.withLock { snapshot in
+            snapshot.identity = identity
+            snapshot.byTokenHash = Dictionary(users.map { ($0.tokenSHA256, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    private func read() throws(UserStoreError) -> File {
+        guard let data = FileManager.default.contents(atPath: path) else { return File() }
+        do {
+            return try Self.decoder.decode(File.self, from: data)
+        } catch {
+            throw .io("\(path) is not a valid users file: \(error)")
+        }
+    }
+
+    private func modify<T>(_ change: (inout File) throws(UserStoreError) -> T) throws(UserStoreError) -> T {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .io("cannot create data directory \(directory): \(error.localizedDescription)")
+        }
+        let lock = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw .io("cannot open \(lockPath): errno \(errno)") }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX) == 0 else { throw .io("cannot lock \(lockPath): errno \(errno)") }
+        var file = try read()
+        let result = try change(&file)
+        let data: Data
+        do {
+            data = try Self.encoder.encode(file)
+        } catch {
+            throw .io("cannot encode users: \(error)")
+        }
+        try AtomicFile.write(data, to: path, mode: 0o600)
+        return result
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+}
+
+/// Identifies one version of a file cheaply (device, inode, size, modification time).
+struct FileIdentity: Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let modified: Int64
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    }
+}
+
+/// Writes a whole file so that readers see either the old or the new contents, even across a crash.
+enum AtomicFile {
+    static func write(_ data: Data, to path: String, mode: mode_t) throws(UserStoreError) {
+        let temporary = path + ".tmp.\(getpid())"
+        let fd = open(temporary, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .io("cannot create \(temporary): errno \(errno)") }
+        let written = data.withUnsafeBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let count = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                offset += count
+            }
+            return true
+        }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written, synced, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw .io("cannot write \(path): errno \(errno)")
+        }
+        let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import HTTPServer
+import InfluxClient
+import Observability
+
+/// `POST /write`: device lines in, InfluxDB points out, and an answer that never claims a line
+/// was stored when it was not.
+struct WriteEndpoint: Sendable {
+    let users: UserStore
+    let parser: DeviceLineParser
+    let clock: ReadingClock
+    let influx: InfluxDBClient
+    let logger: Logger
+    let metrics: Metrics
+
+    /// How many refused lines the 400 body lists (the total is always given).
+    static let listedRejections = 100
+
+    func respond(to request: HTTPRequest) -> HTTPResponse {
+        guard let token = DeviceToken.from(request.headers), let user = users.user(forToken: token) else {
+            metrics.increment("plantbuddy_auth_failures_total", ["route": "/write"])
+            logger.warning("write refused: missing or unknown device token", ["peer": request.remoteAddress])
+            var response = Self.json(.unauthorized, ErrorBody(code: "unauthorized", message: "missing or unknown device token"))
+            response.headers.add("WWW-Authenticate", "Token")
+            return response
+        }
+        let lines = parser.parse(request.body)
+        let firstTimestamp = clock.reserve(lines.count)
+        var lineProtocol: [UInt8] = []
+        var accepted = 0
+        var rejected: [Rejection] = []
+        for (offset, line) in lines.enumerated() {
+            switch line {
+            case .reading(let number, let deviceID, let measurement, let value):
+                let point = Point(
+                    measurement: measurement, tags: ["device_id": deviceID, "user": user.name],
+                    fields: ["reading": .integer(value)], timestamp: firstTimestamp + Int64(offset))
+                do {
+                    try LineProtocol.encode(point, into: &lineProtocol)
+                    accepted += 1
+                } catch {
+                    rejected.append(Rejection(line: number, text: deviceID + measurement, error: error.description))
+                }
+            case .sensorFailure(let number, let deviceID, let measurement, let text):
+                metrics.increment("plantbuddy_sensor_failures_total", ["sensor": measurement ?? "unknown"])
+                logger.warning(
+                    "device reported a failed sensor",
+                    ["user": user.name, "device_id": deviceID ?? "unknown", "sensor": measurement ?? "unknown",
+                     "line": String(number), "text": text])
+            case .rejected(let number, let text, let error):
+                rejected.append(Rejection(line: number, text: text, error: error))
+            }
+        }
+        if accepted > 0 {
+            do {
+                try influx.write(lineProtocol)
+            } catch {
+                return upstreamFailure(error, user: user.name, lines: accepted)
+            }
+        }
+        metrics.increment("plantbuddy_points_written_total", by: Double(accepted))
+        guard !rejected.isEmpty else { return HTTPResponse(status: .noContent) }
+        metrics.increment("plantbuddy_lines_rejected_total", by: Double(rejected.count))
+        logger.info(
+            "write had bad lines",
+            ["user": user.name, "accepted": String(accepted), "rejected": String(rejected.count),
+             "first_error": "line \(rejected[0].line): \(rejected[0].error)"])
+        let message =
+            "\(rejected.count) of \(accepted + rejected.count) lines rejected; the other \(accepted) were stored"
+        return Self.json(
+            .badRequest,
+            PartialWriteBody(
+                code: "invalid", message: message, accepted: accepted, rejectedTotal: rejected.count,
+                rejected: Array(rejected.prefix(Self.listedRejections))))
+    }
+
+    private func upstreamFailure(_ error: InfluxError, user: String, lines: Int) -> HTTPResponse {
+        metrics.increment("plantbuddy_influx_write_errors_total", ["kind": error.isTransient ? "transient" : "rejected"])
+        logger.error("InfluxDB write failed", ["user": user, "lines": String(lines), "error": error.description])
+        if error.isTransient || Self.isConfigurationProblem(error) {
+            var response = Self.json(
+                .serviceUnavailable, ErrorBody(code: "unavailable", message: "storage unavailable; nothing was stored, retry later"))
+            response.headers.add("Retry-After", "5")
+            return response
+        }
+        return Self.json(.badGateway, ErrorBody(code: "rejected_by_storage", message: "InfluxDB refused the points; nothing was acknowledged"))
+    }
+
+    /// A bad token, missing database or permissions: the operator must fix it; devices should retry.
+    private static func isConfigurationProblem(_ error: InfluxError) -> Bool {
+        if case .server(let status, _, _) = error { return [401, 403, 404].contains(status) }
+        return false
+    }
+
+    struct ErrorBody: Encodable {
+        let code: String
+        let message: String
+    }
+
+    struct Rejection: Encodable {
+        let line: Int
+        let text: String
+        let error: String
+    }
+
+    struct PartialWriteBody: Encodable {
+        let code: String
+        let message: String
+        let accepted: Int
+        let rejectedTotal: Int
+        let rejected: [Rejection]
+
+        enum CodingKeys: String, CodingKey {
+            case code, message, accepted, rejected
+            case rejectedTotal = "rejected_total"
+        }
+    }
+
+    static func json(_ status: HTTPStatus, _ body: some Encodable) -> HTTPResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
+        return HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Array(data))
+    }
+}
+
+enum DeviceToken {
+    /// `Authorization: Token <t>` or `Bearer <t>`, scheme case-insensitive.
+    static func from(_ headers: HTTPHeaders) -> String? {
+        guard let value = headers["Authorization"] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, ["token", "bearer"].contains(parts[0].lowercased()) else { return nil }
+        let token = parts[1].trimmingCharacters(in: " \t")
+        return token.isEmpty ? nil : token
+    }
+}
