@@ -36,16 +36,18 @@ let package = Package(
         ),
         .executableTarget(name: "plantbuddy", dependencies: ["PlantBuddy"], swiftSettings: strict),
 
+        // Test-only helpers: a raw TCP client and a real influxd harness.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Observability", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "InfluxClientTests",
-            dependencies: ["InfluxClient", "CurlClient", "HTTPServer"],
+            dependencies: ["InfluxClient", "CurlClient", "HTTPServer", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "PlantBuddyTests",
-            dependencies: ["PlantBuddy", "plantbuddy", "InfluxClient", "CurlClient", "HTTPServer", "Hashing"],
+            dependencies: ["PlantBuddy", "plantbuddy", "InfluxClient", "CurlClient", "HTTPServer", "Hashing", "TestSupport"],
             swiftSettings: strict
         ),
     ]

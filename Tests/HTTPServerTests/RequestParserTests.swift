@@ -1,0 +1,142 @@
+import Testing
+
+@testable import HTTPServer
+
+/// Parses `text` as fed in one piece; returns the request or the refusal.
+private func parse(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Result<RequestParser.ParsedRequest, HTTPParseError>? {
+    var parser = RequestParser(limits: limits)
+    let bytes = Array(text.utf8)
+    do {
+        let step = try bytes.withUnsafeBytes { try parser.parse($0) }
+        if case .complete(let request, _) = step { return .success(request) }
+        return nil
+    } catch let error as HTTPParseError {
+        return .failure(error)
+    } catch {
+        return nil
+    }
+}
+
+private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
+    if case .failure(let error) = parse(text, limits: limits) { return error.status.code }
+    return nil
+}
+
+@Suite struct RequestParserTests {
+    static let chunkedPost =
+        "POST /write?db=x HTTP/1.1\r\nHost: gw\r\ntransfer-encoding: chunked\r\n\r\n"
+        + "4;ext=1\r\n01SM\r\n3\r\n144\r\n0\r\nX-Trailer: yes\r\n\r\n"
+
+    /// A request split at any byte parses to the same request, consuming exactly its own bytes.
+    @Test func requestSplitAtEveryByteParsesTheSame() throws {
+        let bytes = Array(Self.chunkedPost.utf8)
+        for split in 1..<bytes.count {
+            var parser = RequestParser(limits: HTTPLimits())
+            let first = try Array(bytes[..<split]).withUnsafeBytes { try parser.parse($0) }
+            #expect(first == .needMoreBytes, "split at \(split)")
+            let second = try bytes.withUnsafeBytes { try parser.parse($0) }
+            guard case .complete(let request, let consumed) = second else {
+                Issue.record("no request at split \(split)")
+                return
+            }
+            #expect(consumed == bytes.count)
+            #expect(request.body == Array("01SM144".utf8))
+            #expect(request.target == "/write?db=x")
+        }
+    }
+
+    @Test func pipelinedRequestsAreConsumedOneAtATime() throws {
+        let text = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+        let bytes = Array(text.utf8)
+        var parser = RequestParser(limits: HTTPLimits())
+        guard case .complete(let first, let used) = try bytes.withUnsafeBytes({ try parser.parse($0) }) else {
+            Issue.record("first request not parsed")
+            return
+        }
+        #expect(first.target == "/a")
+        guard case .complete(let second, let rest) = try Array(bytes[used...]).withUnsafeBytes({ try parser.parse($0) }) else {
+            Issue.record("second request not parsed")
+            return
+        }
+        #expect(second.method == .POST && second.body == Array("abc".utf8) && used + rest == bytes.count)
+    }
+
+    @Test func headerNamesAreCaseInsensitiveAndValuesTrimmed() throws {
+        let request = try #require(try parse("GET / HTTP/1.1\r\nhOsT:   gw \t\r\nX-A: 1\r\nx-a: 2\r\n\r\n")?.get())
+        var headers = HTTPHeaders()
+        for field in request.headers { headers.add(field.name, field.value) }
+        #expect(headers["HOST"] == "gw")
+        #expect(headers.values("X-A") == ["1", "2"])
+    }
+
+    @Test func leadingBlankLinesAndAbsoluteFormAreAccepted() throws {
+        let request = try #require(try parse("\r\n\r\nGET http://gw:5000/write?x=1 HTTP/1.0\r\n\r\n")?.get())
+        #expect(request.target == "/write?x=1" && request.version == .http1_0)
+    }
+
+    @Test func identicalDuplicateContentLengthsAreOneLength() throws {
+        let request = try #require(try parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok")?.get())
+        #expect(request.body == Array("ok".utf8))
+    }
+
+    /// The request-smuggling vectors and other malformed heads: each refused with its status.
+    @Test(arguments: [
+        ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 4\r\n\r\nabcd", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\nabc", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0x3\r\n\r\nabc", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+        ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n", 400),
+        ("GET / HTTP/1.1\nHost: x\n\n", 400),
+        ("GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\u{0}b\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+        ("GET  / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        ("GET nopath HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        ("G(T / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        ("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        ("GET / HTTQ/1.1\r\nHost: x\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", 417),
+    ])
+    func ambiguousOrMalformedRequestIsRefused(request: String, expected: Int) {
+        #expect(status(request) == expected)
+    }
+
+    @Test func limitsAreEnforcedAtTheirBoundaries() {
+        var limits = HTTPLimits()
+        limits.maxRequestLineBytes = 64
+        limits.maxHeadBytes = 256
+        limits.maxHeaderCount = 3
+        limits.maxBodyBytes = 10
+        // The request line counts its CRLF: 64 bytes fit, 65 do not.
+        let fitting = "GET /" + String(repeating: "a", count: 64 - 16) + " HTTP/1.1\r\n"
+        #expect(fitting.utf8.count == 64)
+        #expect(status(fitting + "Host: x\r\n\r\n", limits: limits) == nil)
+        #expect(status("GET /a" + String(repeating: "a", count: 64 - 16) + " HTTP/1.1\r\nHost: x\r\n\r\n", limits: limits) == 414)
+        #expect(status("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n\r\n", limits: limits) == nil)
+        #expect(status("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits: limits) == 431)
+        #expect(status("GET / HTTP/1.1\r\nHost: x\r\nA: " + String(repeating: "v", count: 300) + "\r\n\r\n", limits: limits) == 431)
+        #expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789", limits: limits) == nil)
+        #expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n", limits: limits) == 413)
+        #expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n", limits: limits) == 413)
+        #expect(status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n5\r\n", limits: limits) == 413)
+    }
+
+    /// A head that never ends is refused once it passes the limit, without waiting for more.
+    @Test func unterminatedHeadIsRefusedAtTheLimit() {
+        var limits = HTTPLimits()
+        limits.maxHeadBytes = 100
+        #expect(status("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 120), limits: limits) == 431)
+        #expect(status("GET /" + String(repeating: "a", count: 9000), limits: HTTPLimits()) == 414)
+    }
+}
