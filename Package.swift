@@ -37,7 +37,9 @@ let package = Package(
         .executableTarget(name: "plantbuddy", dependencies: ["PlantBuddy"], swiftSettings: strict),
 
         // Test-only helpers: a raw TCP client and a real influxd harness.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport", dependencies: ["HTTPServer", "Observability"], path: "Tests/TestSupport",
+            swiftSettings: strict),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Observability", "TestSupport"], swiftSettings: strict),
         .testTarget(
