@@ -49,7 +49,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PlantBuddyTests",
-            dependencies: ["PlantBuddy", "plantbuddy", "InfluxClient", "CurlClient", "HTTPServer", "Hashing", "TestSupport"],
+            dependencies: ["PlantBuddy", "plantbuddy", "InfluxClient", "CurlClient", "HTTPServer", "Hashing", "Observability", "TestSupport"],
             swiftSettings: strict
         ),
     ]

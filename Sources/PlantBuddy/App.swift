@@ -11,7 +11,8 @@ public final class App: Sendable {
     public let metrics: Metrics
     public let logger: Logger
 
-    public init(configuration: Configuration) {
+    /// `clock` stamps readings; tests pass a fixed one to compare timestamps exactly.
+    public init(configuration: Configuration, clock: ReadingClock = ReadingClock()) {
         var configuration = configuration
         configuration.server.logger.level = configuration.logLevel
         let logger = configuration.server.logger
@@ -25,7 +26,7 @@ public final class App: Sendable {
         let influx = InfluxDBClient(configuration: configuration.influx, http: CurlHTTPClient(configuration: curl))
         Self.describeMetrics(metrics)
         let write = WriteEndpoint(
-            users: users, parser: DeviceLineParser(catalog: configuration.sensors), clock: ReadingClock(),
+            users: users, parser: DeviceLineParser(catalog: configuration.sensors), clock: clock,
             influx: influx, logger: logger, metrics: metrics)
 
         var router = Router()

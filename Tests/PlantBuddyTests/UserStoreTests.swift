@@ -1,0 +1,69 @@
+import Foundation
+import Hashing
+import PlantBuddy
+import Testing
+
+private func temporaryDirectory() -> String {
+    let path = NSTemporaryDirectory() + "plantbuddy-users-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+@Suite struct UserStoreTests {
+    @Test func tokensAreStoredOnlyAsHashesAndAuthenticate() throws {
+        let directory = temporaryDirectory()
+        let store = UserStore(dataDirectory: directory)
+        let token = try store.add("rick")
+        #expect(token.hasPrefix(UserStore.tokenPrefix) && token.count > 40)
+        let file = try String(contentsOfFile: directory + "/users.json", encoding: .utf8)
+        #expect(!file.contains(token) && !file.contains(String(token.dropFirst(4))))
+        #expect(file.contains(Hex.encode(SHA256.hash(token))))
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/users.json")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(store.user(forToken: token)?.name == "rick")
+        #expect(store.user(forToken: token + "x") == nil)
+        #expect(store.user(forToken: "") == nil)
+    }
+
+    /// Another process (the CLI) changes the file; a running server's store sees it at once.
+    @Test func rotateAndRemoveTakeEffectImmediately() throws {
+        let directory = temporaryDirectory()
+        let server = UserStore(dataDirectory: directory)
+        let cli = UserStore(dataDirectory: directory)
+        let first = try cli.add("morty")
+        #expect(server.user(forToken: first)?.name == "morty")
+        let second = try cli.rotateToken("morty")
+        #expect(server.user(forToken: first) == nil)
+        #expect(server.user(forToken: second)?.name == "morty")
+        try cli.remove("morty")
+        #expect(server.user(forToken: second) == nil)
+        #expect(throws: UserStoreError.notFound("morty")) { try cli.remove("morty") }
+    }
+
+    @Test func duplicateNamesAreRefusedAndListIsComplete() throws {
+        let store = UserStore(dataDirectory: temporaryDirectory())
+        _ = try store.add("a")
+        _ = try store.add("b")
+        #expect(throws: UserStoreError.exists("a")) { try store.add("a") }
+        #expect(try store.list().map(\.name) == ["a", "b"])
+    }
+
+    @Test(arguments: [#"O'Brien, "Rick" = C-137\Sanchez"#, "Zoë Ünal", "植物の友"])
+    func awkwardButRepresentableNamesAreAccepted(name: String) throws {
+        #expect(throws: Never.self) { try UserStore.validate(name) }
+    }
+
+    @Test(arguments: ["", " rick", "rick ", "a\nb", "a\tb", #"trailing\"#, #"a\,b"#, String(repeating: "x", count: 129)])
+    func namesThatCannotRoundTripAreRefused(name: String) {
+        #expect(throws: UserStoreError.self) { try UserStore.validate(name) }
+    }
+
+    /// Concurrent writers (two CLI calls at once) must not lose each other's users.
+    @Test func concurrentAddsAreAllKept() throws {
+        let directory = temporaryDirectory()
+        DispatchQueue.concurrentPerform(iterations: 16) { index in
+            _ = try? UserStore(dataDirectory: directory).add("user\(index)")
+        }
+        #expect(try UserStore(dataDirectory: directory).list().count == 16)
+    }
+}
