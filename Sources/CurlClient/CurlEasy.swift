@@ -34,7 +34,8 @@ final class CurlEasy: @unchecked Sendable {
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let code = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
             request.body.withUnsafeBytes { body -> CURLcode in
-                let setup = configure(request, body: body, headers: headerList, sink: sink, errors: errorPointer.baseAddress!)
+                let setup = configure(
+                    request, body: body, headers: headerList, sink: sink, errors: errorPointer.baseAddress!)
                 guard setup == CURLE_OK else { return setup }
                 return withExtendedLifetime(sink) { curl_easy_perform(handle) }
             }
@@ -56,21 +57,28 @@ final class CurlEasy: @unchecked Sendable {
         sink: TransferSink, errors: UnsafeMutablePointer<CChar>
     ) -> CURLcode {
         let context = Unmanaged.passUnretained(sink).toOpaque()
-        let steps: [() -> CURLcode] = [
-            { ccurl_setopt_pointer(self.handle, CURLOPT_ERRORBUFFER, errors) },
-            { ccurl_setopt_string(self.handle, CURLOPT_URL, request.url) },
-            { ccurl_setopt_string(self.handle, CURLOPT_PROTOCOLS_STR, "http,https") },
-            { ccurl_setopt_long(self.handle, CURLOPT_NOSIGNAL, 1) },
-            { ccurl_setopt_long(self.handle, CURLOPT_CONNECTTIMEOUT_MS, Int(self.configuration.connectTimeout.milliseconds)) },
-            { ccurl_setopt_long(self.handle, CURLOPT_TIMEOUT_MS, Int(self.configuration.totalTimeout.milliseconds)) },
-            { ccurl_setopt_long(self.handle, CURLOPT_TCP_KEEPALIVE, 1) },
-            { ccurl_setopt_string(self.handle, CURLOPT_USERAGENT, self.configuration.userAgent) },
-            { ccurl_setopt_slist(self.handle, CURLOPT_HTTPHEADER, headers) },
-            { ccurl_setopt_pointer(self.handle, CURLOPT_WRITEDATA, context) },
-            { ccurl_setopt_data_fn(self.handle, CURLOPT_WRITEFUNCTION, curlBodyCallback) },
-            { ccurl_setopt_pointer(self.handle, CURLOPT_HEADERDATA, context) },
-            { ccurl_setopt_data_fn(self.handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback) },
-        ] + methodSteps(request, body: body)
+        let steps: [() -> CURLcode] =
+            [
+                { ccurl_setopt_pointer(self.handle, CURLOPT_ERRORBUFFER, errors) },
+                { ccurl_setopt_string(self.handle, CURLOPT_URL, request.url) },
+                { ccurl_setopt_string(self.handle, CURLOPT_PROTOCOLS_STR, "http,https") },
+                { ccurl_setopt_long(self.handle, CURLOPT_NOSIGNAL, 1) },
+                {
+                    ccurl_setopt_long(
+                        self.handle, CURLOPT_CONNECTTIMEOUT_MS, Int(self.configuration.connectTimeout.milliseconds))
+                },
+                {
+                    ccurl_setopt_long(
+                        self.handle, CURLOPT_TIMEOUT_MS, Int(self.configuration.totalTimeout.milliseconds))
+                },
+                { ccurl_setopt_long(self.handle, CURLOPT_TCP_KEEPALIVE, 1) },
+                { ccurl_setopt_string(self.handle, CURLOPT_USERAGENT, self.configuration.userAgent) },
+                { ccurl_setopt_slist(self.handle, CURLOPT_HTTPHEADER, headers) },
+                { ccurl_setopt_pointer(self.handle, CURLOPT_WRITEDATA, context) },
+                { ccurl_setopt_data_fn(self.handle, CURLOPT_WRITEFUNCTION, curlBodyCallback) },
+                { ccurl_setopt_pointer(self.handle, CURLOPT_HEADERDATA, context) },
+                { ccurl_setopt_data_fn(self.handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback) },
+            ] + methodSteps(request, body: body)
         for step in steps {
             let code = step()
             if code != CURLE_OK { return code }
@@ -89,7 +97,11 @@ final class CurlEasy: @unchecked Sendable {
             return [
                 { ccurl_setopt_long(self.handle, CURLOPT_POST, 1) },
                 { ccurl_setopt_offset(self.handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)) },
-                { ccurl_setopt_pointer(self.handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)) },
+                {
+                    ccurl_setopt_pointer(
+                        self.handle, CURLOPT_POSTFIELDS,
+                        UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                },
                 { ccurl_setopt_string(self.handle, CURLOPT_CUSTOMREQUEST, request.method) },
             ]
         }

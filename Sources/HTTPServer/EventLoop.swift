@@ -53,10 +53,11 @@ final class EventLoop: @unchecked Sendable {
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         guard wakeFD >= 0 else { throw .last("eventfd") }
         // Deadlines are checked on a tick: a quarter of the shortest timeout, between 10 ms and 1 s.
-        let shortest = [
-            configuration.headerReadTimeout, configuration.bodyReadTimeout, configuration.idleTimeout,
-            configuration.writeTimeout,
-        ].map(\.milliseconds).min() ?? 1000
+        let shortest =
+            [
+                configuration.headerReadTimeout, configuration.bodyReadTimeout, configuration.idleTimeout,
+                configuration.writeTimeout,
+            ].map(\.milliseconds).min() ?? 1000
         tickMilliseconds = Int32(min(1000, max(10, shortest / 4)))
         try register(listener.fd, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, tag: Tag.listener)
         try register(wakeFD, events: EPOLLIN.rawValue, tag: Tag.wake)
@@ -148,7 +149,9 @@ final class EventLoop: @unchecked Sendable {
             let connection = Connection(fd: fd, id: nextID, peer: peer, limits: limits)
             nextID += 1
             do {
-                try register(fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue, tag: connection.id)
+                try register(
+                    fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue,
+                    tag: connection.id)
             } catch {
                 logger.error("epoll_ctl failed", ["error": error.description])
                 Glibc.close(fd)
@@ -202,7 +205,8 @@ final class EventLoop: @unchecked Sendable {
         while case .reading = connection.phase {
             let result = connection.input.withUnsafeBytes { buffer -> Result<RequestParser.Step, HTTPParseError> in
                 do throws(HTTPParseError) {
-                    return .success(try connection.parser.parse(UnsafeRawBufferPointer(rebasing: buffer[connection.inputStart...])))
+                    return .success(
+                        try connection.parser.parse(UnsafeRawBufferPointer(rebasing: buffer[connection.inputStart...])))
                 } catch {
                     return .failure(error)
                 }
@@ -217,7 +221,9 @@ final class EventLoop: @unchecked Sendable {
                 return
             case .success(.needMoreBytes):
                 let now = monotonicMilliseconds()
-                if connection.unconsumedCount > 0 && connection.requestStartedAt == nil { connection.requestStartedAt = now }
+                if connection.unconsumedCount > 0 && connection.requestStartedAt == nil {
+                    connection.requestStartedAt = now
+                }
                 if let head = connection.parser.head {
                     if connection.headReceivedAt == nil { connection.headReceivedAt = now }
                     if head.expectsContinue && !connection.continueSent {
@@ -291,10 +297,11 @@ final class EventLoop: @unchecked Sendable {
 
     private func refuse(_ connection: Connection, _ error: HTTPParseError) {
         metrics.increment("http_server_refused_requests_total", ["status": String(error.status.code)])
-        logger.info("refused request", ["peer": connection.peer, "status": String(error.status.code), "reason": error.reason])
+        logger.info(
+            "refused request", ["peer": connection.peer, "status": String(error.status.code), "reason": error.reason])
         connection.phase = .closing
         connection.output += writer.encode(
-            .text(error.status, error.reason), for: .GET, version: .http1_1, keepAlive: false)
+            .text(error.status, error.reason), for: .get, version: .http11, keepAlive: false)
         flush(connection)
     }
 
@@ -369,7 +376,7 @@ final class EventLoop: @unchecked Sendable {
                 let phase = connection.headReceivedAt == nil ? "header" : "body"
                 metrics.increment("http_server_timeouts_total", ["phase": phase])
                 logger.info("client too slow", ["peer": connection.peer, "phase": phase])
-                connection.phase = .awaitingResponse(method: .GET, version: .http1_1, keepAlive: false)
+                connection.phase = .awaitingResponse(method: .get, version: .http11, keepAlive: false)
                 send(.text(.requestTimeout, "request timeout"), on: connection)
             case .reading:
                 close(connection)  // idle keep-alive connection, or one that never sent a byte

@@ -4,12 +4,12 @@ public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
     public init(rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
 
-    public static let GET = HTTPMethod(rawValue: "GET")
-    public static let HEAD = HTTPMethod(rawValue: "HEAD")
-    public static let POST = HTTPMethod(rawValue: "POST")
-    public static let PUT = HTTPMethod(rawValue: "PUT")
-    public static let DELETE = HTTPMethod(rawValue: "DELETE")
-    public static let OPTIONS = HTTPMethod(rawValue: "OPTIONS")
+    public static let get = HTTPMethod(rawValue: "GET")
+    public static let head = HTTPMethod(rawValue: "HEAD")
+    public static let post = HTTPMethod(rawValue: "POST")
+    public static let put = HTTPMethod(rawValue: "PUT")
+    public static let delete = HTTPMethod(rawValue: "DELETE")
+    public static let options = HTTPMethod(rawValue: "OPTIONS")
 }
 
 /// A status code with its reason phrase.
@@ -84,8 +84,8 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 }
 
 public enum HTTPVersion: String, Sendable {
-    case http1_0 = "HTTP/1.0"
-    case http1_1 = "HTTP/1.1"
+    case http10 = "HTTP/1.0"
+    case http11 = "HTTP/1.1"
 }
 
 public struct HTTPRequest: Sendable {
@@ -99,7 +99,7 @@ public struct HTTPRequest: Sendable {
     public var remoteAddress: String
 
     public init(
-        method: HTTPMethod, target: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = [:],
+        method: HTTPMethod, target: String, version: HTTPVersion = .http11, headers: HTTPHeaders = [:],
         body: [UInt8] = [], remoteAddress: String = "127.0.0.1:0"
     ) {
         self.method = method
@@ -124,8 +124,8 @@ public struct HTTPRequest: Sendable {
     /// Whether the client asked to keep the connection open after this request.
     public var wantsKeepAlive: Bool {
         switch version {
-        case .http1_1: !headers.hasToken("close", in: "Connection")
-        case .http1_0: headers.hasToken("keep-alive", in: "Connection")
+        case .http11: !headers.hasToken("close", in: "Connection")
+        case .http10: headers.hasToken("keep-alive", in: "Connection")
         }
     }
 }

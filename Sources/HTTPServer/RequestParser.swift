@@ -150,9 +150,11 @@ struct RequestParser {
         }
         let version = String(decoding: parts[2], as: UTF8.self)
         guard let parsedVersion = HTTPVersion(rawValue: version) else {
-            if version.count == 8, version.hasPrefix("HTTP/"), version.utf8.dropFirst(5).enumerated().allSatisfy({
-                $0.offset == 1 ? $0.element == UInt8(ascii: ".") : (48...57).contains($0.element)
-            }) {
+            if version.count == 8, version.hasPrefix("HTTP/"),
+                version.utf8.dropFirst(5).enumerated().allSatisfy({
+                    $0.offset == 1 ? $0.element == UInt8(ascii: ".") : (48...57).contains($0.element)
+                })
+            {
                 throw HTTPParseError(status: .versionNotSupported, reason: "only HTTP/1.0 and HTTP/1.1 are served")
             }
             throw .bad("malformed HTTP version")
@@ -164,7 +166,7 @@ struct RequestParser {
     /// Reduces the request target to origin form (`/path?query`), accepting absolute form too.
     private static func originForm(_ target: String, method: HTTPMethod) throws(HTTPParseError) -> String {
         if target.hasPrefix("/") { return target }
-        if target == "*" && method == .OPTIONS { return target }
+        if target == "*" && method == .options { return target }
         for scheme in ["http://", "https://"] where target.lowercased().hasPrefix(scheme) {
             let afterScheme = target.dropFirst(scheme.count)
             guard let slash = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
@@ -174,7 +176,9 @@ struct RequestParser {
         throw .bad("malformed request target")
     }
 
-    private static func parseHeaderLine(_ line: UnsafeRawBufferPointer.SubSequence) throws(HTTPParseError) -> HeaderField {
+    private static func parseHeaderLine(_ line: UnsafeRawBufferPointer.SubSequence) throws(HTTPParseError)
+        -> HeaderField
+    {
         guard let first = line.first else { throw .bad("empty header line") }
         if first == .space || first == .tab { throw .bad("obsolete line folding in header") }
         guard let colon = line.firstIndex(of: .colon) else { throw .bad("header line without colon") }
@@ -199,7 +203,7 @@ struct RequestParser {
         let contentLengths = headers.filter { HTTPHeaders.same($0.name, "Content-Length") }
         if !transferEncodings.isEmpty {
             guard contentLengths.isEmpty else { throw .bad("both Content-Length and Transfer-Encoding") }
-            guard version == .http1_1 else { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
+            guard version == .http11 else { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
             let codings = transferEncodings.flatMap { $0.value.split(separator: ",") }.map {
                 asciiLowercased($0.trimmingOWS())
             }
@@ -226,7 +230,9 @@ struct RequestParser {
         let bodyLength = length ?? 0
         if bodyLength > limits.maxBodyBytes { throw HTTPParseError(status: .payloadTooLarge, reason: "body too large") }
         let hosts = headers.filter { HTTPHeaders.same($0.name, "Host") }
-        if hosts.count > 1 || (version == .http1_1 && hosts.isEmpty) { throw .bad("exactly one Host header is required") }
+        if hosts.count > 1 || (version == .http11 && hosts.isEmpty) {
+            throw .bad("exactly one Host header is required")
+        }
         return .length(bodyLength)
     }
 
@@ -235,7 +241,7 @@ struct RequestParser {
         guard asciiLowercased(Substring(expect.value)) == "100-continue" else {
             throw HTTPParseError(status: .expectationFailed, reason: "unsupported expectation")
         }
-        return version == .http1_1
+        return version == .http11
     }
 }
 
@@ -283,7 +289,9 @@ struct ChunkedBodyDecoder {
                 state = remaining == available ? .dataEnd : .data(remaining: remaining - available)
             case .dataEnd:
                 guard bytes.count - offset >= 2 else { return nil }
-                guard bytes[offset] == .cr, bytes[offset + 1] == .lf else { throw .bad("chunk data not followed by CRLF") }
+                guard bytes[offset] == .cr, bytes[offset + 1] == .lf else {
+                    throw .bad("chunk data not followed by CRLF")
+                }
                 offset += 2
                 state = .sizeLine
             case .trailers:
@@ -307,7 +315,9 @@ struct ChunkedBodyDecoder {
     ) throws(HTTPParseError) -> Int? {
         var index = offset
         while index < bytes.count {
-            if index - offset >= limit { throw HTTPParseError(status: .headersTooLarge, reason: "chunk framing line too long") }
+            if index - offset >= limit {
+                throw HTTPParseError(status: .headersTooLarge, reason: "chunk framing line too long")
+            }
             switch bytes[index] {
             case .cr:
                 guard index + 1 < bytes.count else { return nil }
@@ -317,7 +327,9 @@ struct ChunkedBodyDecoder {
             default: index += 1
             }
         }
-        if index - offset >= limit { throw HTTPParseError(status: .headersTooLarge, reason: "chunk framing line too long") }
+        if index - offset >= limit {
+            throw HTTPParseError(status: .headersTooLarge, reason: "chunk framing line too long")
+        }
         return nil
     }
 

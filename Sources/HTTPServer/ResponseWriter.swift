@@ -6,15 +6,17 @@ struct ResponseWriter {
     private var cachedDate = ""
     private var cachedSecond = -1
 
-    mutating func encode(_ response: HTTPResponse, for method: HTTPMethod, version: HTTPVersion, keepAlive: Bool) -> [UInt8] {
+    mutating func encode(_ response: HTTPResponse, for method: HTTPMethod, version: HTTPVersion, keepAlive: Bool)
+        -> [UInt8]
+    {
         let status = response.status
-        var head = "\(version == .http1_0 ? "HTTP/1.0" : "HTTP/1.1") \(status.code) \(status.reason)\r\n"
+        var head = "\(version == .http10 ? "HTTP/1.0" : "HTTP/1.1") \(status.code) \(status.reason)\r\n"
         head += "Date: \(httpDate())\r\n"
         let bodyless = status.code == 204 || status.code == 304 || status.code < 200
         if !bodyless { head += "Content-Length: \(response.body.count)\r\n" }
         if !keepAlive {
             head += "Connection: close\r\n"
-        } else if version == .http1_0 {
+        } else if version == .http10 {
             head += "Connection: keep-alive\r\n"
         }
         for (name, value) in response.headers {
@@ -26,7 +28,7 @@ struct ResponseWriter {
         }
         head += "\r\n"
         var bytes = Array(head.utf8)
-        if method != .HEAD && !bodyless { bytes += response.body }
+        if method != .head && !bodyless { bytes += response.body }
         return bytes
     }
 

@@ -18,10 +18,10 @@ public struct Router: HTTPResponder {
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         guard let handlers = routes[String(request.path)] else { return .text(.notFound, "not found") }
-        let method = request.method == .HEAD && handlers[.HEAD] == nil ? .GET : request.method
+        let method = request.method == .head && handlers[.head] == nil ? .get : request.method
         guard let handler = handlers[method] else {
             var allowed = handlers.keys.map(\.rawValue)
-            if handlers[.GET] != nil && handlers[.HEAD] == nil { allowed.append("HEAD") }
+            if handlers[.get] != nil && handlers[.head] == nil { allowed.append("HEAD") }
             var response = HTTPResponse.text(.methodNotAllowed, "method not allowed")
             response.headers.add("Allow", allowed.sorted().joined(separator: ", "))
             return response

@@ -5,7 +5,9 @@ import Glibc
 public struct SocketError: Error, CustomStringConvertible, Sendable {
     public let operation: String
     public let code: Int32
-    public var description: String { "\(operation) failed: \(String(validatingCString: strerror(code)) ?? "?") (errno \(code))" }
+    public var description: String {
+        "\(operation) failed: \(String(validatingCString: strerror(code)) ?? "?") (errno \(code))"
+    }
 
     static func last(_ operation: String) -> SocketError { SocketError(operation: operation, code: errno) }
 }
@@ -24,7 +26,9 @@ enum Socket {
             throw SocketError(operation: "getaddrinfo(\(host))", code: status == EAI_SYSTEM ? errno : EINVAL)
         }
         defer { freeaddrinfo(results) }
-        let fd = socket(info.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(
+            info.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+            0)
         guard fd >= 0 else { throw .last("socket") }
         var on: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))

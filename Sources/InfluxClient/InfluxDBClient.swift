@@ -37,9 +37,11 @@ public final class InfluxDBClient: Sendable {
         let url: String
         switch try api() {
         case .v2, .auto:
-            url = configuration.url + "/api/v2/write?" + Self.query([
-                ("org", configuration.org), ("bucket", configuration.bucket), ("precision", "ns"),
-            ])
+            url =
+                configuration.url + "/api/v2/write?"
+                + Self.query([
+                    ("org", configuration.org), ("bucket", configuration.bucket), ("precision", "ns"),
+                ])
         case .v1:
             url = configuration.url + "/write?" + Self.query([("db", configuration.database), ("precision", "ns")])
         }
@@ -52,7 +54,9 @@ public final class InfluxDBClient: Sendable {
 
     /// Runs InfluxQL through the v1 `/query` endpoint with bound parameters (never spliced into the
     /// text); returns the JSON body. `POST` so that statements that change things are allowed.
-    public func influxQL(_ query: String, parameters: [String: String] = [:], epoch: String = "ns") throws(InfluxError) -> [UInt8] {
+    public func influxQL(_ query: String, parameters: [String: String] = [:], epoch: String = "ns") throws(InfluxError)
+        -> [UInt8]
+    {
         var form: [(String, String)] = [("q", query), ("db", configuration.database), ("epoch", epoch)]
         if !parameters.isEmpty {
             guard let json = try? JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys]) else {
@@ -87,8 +91,12 @@ public final class InfluxDBClient: Sendable {
         if let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] {
             message = (json["message"] as? String) ?? (json["error"] as? String) ?? ""
         }
-        if message.isEmpty { message = String(response.bodyText.prefix(1000)).trimmingCharacters(in: .whitespacesAndNewlines) }
-        if message.isEmpty { message = response.header("X-Influxdb-Error") ?? response.header("X-Platform-Error-Code") ?? "" }
+        if message.isEmpty {
+            message = String(response.bodyText.prefix(1000)).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if message.isEmpty {
+            message = response.header("X-Influxdb-Error") ?? response.header("X-Platform-Error-Code") ?? ""
+        }
         if message.isEmpty { message = "HTTP \(response.status)" }
         let retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         return .server(status: response.status, message: message, retryAfter: retryAfter)

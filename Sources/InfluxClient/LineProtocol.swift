@@ -6,7 +6,9 @@ public struct Point: Sendable, Equatable {
     /// Nanoseconds since the Unix epoch. Always set by the gateway, so a resend overwrites.
     public var timestamp: Int64?
 
-    public init(measurement: String, tags: [String: String] = [:], fields: [String: FieldValue], timestamp: Int64? = nil) {
+    public init(
+        measurement: String, tags: [String: String] = [:], fields: [String: FieldValue], timestamp: Int64? = nil
+    ) {
         self.measurement = measurement
         self.tags = tags
         self.fields = fields
@@ -81,14 +83,17 @@ public enum LineProtocol {
             }
             if special.contains(scalar) {
                 if previous == "\\" {
-                    throw LineProtocolError(element: element.rawValue, reason: "a backslash must not precede '\(scalar)'")
+                    throw LineProtocolError(
+                        element: element.rawValue, reason: "a backslash must not precede '\(scalar)'")
                 }
                 escaped.append("\\")
             }
             escaped.append(scalar)
             previous = scalar
         }
-        if previous == "\\" { throw LineProtocolError(element: element.rawValue, reason: "must not end with a backslash") }
+        if previous == "\\" {
+            throw LineProtocolError(element: element.rawValue, reason: "must not end with a backslash")
+        }
         return String(escaped)
     }
 

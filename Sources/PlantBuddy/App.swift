@@ -30,11 +30,12 @@ public final class App: Sendable {
             influx: influx, logger: logger, metrics: metrics)
 
         var router = Router()
-        router.add(.POST, "/write", write.respond)
-        router.add(.GET, "/metrics") { [metrics] _ in
+        router.add(.post, "/write", write.respond)
+        router.add(.get, "/metrics") { [metrics] _ in
             HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         }
-        server = HTTPServer(configuration: configuration.server, responder: CountingResponder(router: router, metrics: metrics))
+        server = HTTPServer(
+            configuration: configuration.server, responder: CountingResponder(router: router, metrics: metrics))
     }
 
     /// Binds and starts serving; returns the port.
@@ -56,7 +57,8 @@ public final class App: Sendable {
         metrics.describe("plantbuddy_http_requests_total", .counter, help: "Requests answered, by route and status.")
         metrics.describe("plantbuddy_points_written_total", .counter, help: "Points InfluxDB acknowledged.")
         metrics.describe("plantbuddy_lines_rejected_total", .counter, help: "Device lines refused as malformed.")
-        metrics.describe("plantbuddy_sensor_failures_total", .counter, help: "ERR lines: sensors the devices report failed.")
+        metrics.describe(
+            "plantbuddy_sensor_failures_total", .counter, help: "ERR lines: sensors the devices report failed.")
         metrics.describe("plantbuddy_auth_failures_total", .counter, help: "Requests with a missing or unknown token.")
         metrics.describe("plantbuddy_influx_write_errors_total", .counter, help: "Failed InfluxDB writes, by kind.")
     }

@@ -15,14 +15,17 @@ public enum Command {
         """
 
     /// Runs a command other than `serve` (which the executable runs itself, for signal handling).
-    public static func run(_ arguments: [String], environment: [String: String], output: (String) -> Void,
-                           errors: (String) -> Void) -> Int32 {
+    public static func run(
+        _ arguments: [String], environment: [String: String], output: (String) -> Void,
+        errors: (String) -> Void
+    ) -> Int32 {
         switch (arguments.first, arguments.dropFirst().first) {
         case ("help", _), ("--help", _), ("-h", _):
             output(usage + "\n\nsettings (flag / environment variable, default):\n" + settingsTable())
             return 0
         case ("users", let subcommand?):
-            return users(subcommand, Array(arguments.dropFirst(2)), environment: environment, output: output, errors: errors)
+            return users(
+                subcommand, Array(arguments.dropFirst(2)), environment: environment, output: output, errors: errors)
         default:
             errors(usage)
             return 2
@@ -87,10 +90,14 @@ public enum Command {
             index += 1
         }
         guard let url = values["--url"] else { throw ConfigurationError(setting: "--url", message: "is required") }
-        guard let token = values["--token"] else { throw ConfigurationError(setting: "--token", message: "is required") }
+        guard let token = values["--token"] else {
+            throw ConfigurationError(setting: "--token", message: "is required")
+        }
         var simulator = Simulator(url: url, token: token)
         simulator.dry = dry
-        if let devices = values["--devices"] { simulator.devices = try Configuration.count(devices, setting: "--devices") }
+        if let devices = values["--devices"] {
+            simulator.devices = try Configuration.count(devices, setting: "--devices")
+        }
         if let interval = values["--interval"] {
             simulator.interval = try Configuration.duration(interval, setting: "--interval")
         }

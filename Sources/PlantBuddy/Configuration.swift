@@ -19,7 +19,8 @@ public struct Setting: Sendable {
 
     /// `PLANTBUDDY_DATA_DIR` → `--data-dir`, `INFLUX_URL` → `--influx-url`.
     public var flag: String {
-        let name = environment.hasPrefix("PLANTBUDDY_") ? String(environment.dropFirst("PLANTBUDDY_".count)) : environment
+        let name =
+            environment.hasPrefix("PLANTBUDDY_") ? String(environment.dropFirst("PLANTBUDDY_".count)) : environment
         return "--" + name.lowercased().replacingOccurrences(of: "_", with: "-")
     }
 
@@ -28,28 +29,40 @@ public struct Setting: Sendable {
         Setting(environment: "PLANTBUDDY_DATA_DIR", defaultValue: "./data", help: "directory for the users file"),
         Setting(environment: "INFLUX_URL", defaultValue: "http://127.0.0.1:8086", help: "InfluxDB base URL"),
         Setting(environment: "INFLUX_TOKEN", defaultValue: "", help: "InfluxDB API token (prefer INFLUX_TOKEN_FILE)"),
-        Setting(environment: "INFLUX_TOKEN_FILE", defaultValue: nil, help: "file whose first line is the InfluxDB token"),
+        Setting(
+            environment: "INFLUX_TOKEN_FILE", defaultValue: nil, help: "file whose first line is the InfluxDB token"),
         Setting(environment: "INFLUX_ORG", defaultValue: "", help: "InfluxDB organisation (v2 API; required there)"),
         Setting(environment: "INFLUX_BUCKET", defaultValue: "plantbuddy", help: "bucket for raw readings (v2 API)"),
         Setting(environment: "INFLUX_API", defaultValue: "auto", help: "v1, v2, or auto (ask /ping for the version)"),
-        Setting(environment: "INFLUX_DB", defaultValue: nil, help: "database for the v1 API (default: the bucket name)"),
+        Setting(
+            environment: "INFLUX_DB", defaultValue: nil, help: "database for the v1 API (default: the bucket name)"),
         Setting(environment: "INFLUX_TIMEOUT", defaultValue: "10s", help: "whole-request timeout for InfluxDB calls"),
         Setting(
             environment: "PLANTBUDDY_SENSORS", defaultValue: SensorCatalog.standard.description,
             help: "sensor codes and their measurements"),
         Setting(environment: "PLANTBUDDY_LOG_LEVEL", defaultValue: "info", help: "debug, info, warn or error"),
         Setting(environment: "PLANTBUDDY_MAX_BODY_BYTES", defaultValue: "1048576", help: "largest request body (413)"),
-        Setting(environment: "PLANTBUDDY_MAX_REQUEST_LINE_BYTES", defaultValue: "8192", help: "longest request line (414)"),
-        Setting(environment: "PLANTBUDDY_MAX_HEADER_BYTES", defaultValue: "32768", help: "request line + headers (431)"),
-        Setting(environment: "PLANTBUDDY_MAX_HEADER_COUNT", defaultValue: "100", help: "header fields per request (431)"),
-        Setting(environment: "PLANTBUDDY_MAX_CONNECTIONS", defaultValue: "10000", help: "open connections (503 past it)"),
-        Setting(environment: "PLANTBUDDY_HEADER_TIMEOUT", defaultValue: "10s", help: "time to send a request head (408)"),
+        Setting(
+            environment: "PLANTBUDDY_MAX_REQUEST_LINE_BYTES", defaultValue: "8192", help: "longest request line (414)"),
+        Setting(
+            environment: "PLANTBUDDY_MAX_HEADER_BYTES", defaultValue: "32768", help: "request line + headers (431)"),
+        Setting(
+            environment: "PLANTBUDDY_MAX_HEADER_COUNT", defaultValue: "100", help: "header fields per request (431)"),
+        Setting(
+            environment: "PLANTBUDDY_MAX_CONNECTIONS", defaultValue: "10000", help: "open connections (503 past it)"),
+        Setting(
+            environment: "PLANTBUDDY_HEADER_TIMEOUT", defaultValue: "10s", help: "time to send a request head (408)"),
         Setting(environment: "PLANTBUDDY_BODY_TIMEOUT", defaultValue: "30s", help: "time to send a request body (408)"),
-        Setting(environment: "PLANTBUDDY_IDLE_TIMEOUT", defaultValue: "60s", help: "keep-alive idle time before closing"),
-        Setting(environment: "PLANTBUDDY_WRITE_TIMEOUT", defaultValue: "30s", help: "time for a client to read a response"),
-        Setting(environment: "PLANTBUDDY_SHUTDOWN_GRACE", defaultValue: "10s", help: "time for in-flight requests at exit"),
+        Setting(
+            environment: "PLANTBUDDY_IDLE_TIMEOUT", defaultValue: "60s", help: "keep-alive idle time before closing"),
+        Setting(
+            environment: "PLANTBUDDY_WRITE_TIMEOUT", defaultValue: "30s", help: "time for a client to read a response"),
+        Setting(
+            environment: "PLANTBUDDY_SHUTDOWN_GRACE", defaultValue: "10s", help: "time for in-flight requests at exit"),
         Setting(environment: "PLANTBUDDY_IO_THREADS", defaultValue: "2", help: "epoll I/O threads"),
-        Setting(environment: "PLANTBUDDY_WORKER_THREADS", defaultValue: "16", help: "handler threads (may block on InfluxDB)"),
+        Setting(
+            environment: "PLANTBUDDY_WORKER_THREADS", defaultValue: "16",
+            help: "handler threads (may block on InfluxDB)"),
     ]
 }
 
@@ -67,18 +80,23 @@ public struct Configuration: Sendable {
     /// Reads the settings; the first bad one stops with an error naming it.
     public init(arguments: [String], environment: [String: String]) throws(ConfigurationError) {
         let values = try Self.merge(arguments: arguments, environment: environment)
-        func value(_ name: String) -> String? { values[name] ?? Setting.all.first { $0.environment == name }?.defaultValue }
+        func value(_ name: String) -> String? {
+            values[name] ?? Setting.all.first { $0.environment == name }?.defaultValue
+        }
         func required(_ name: String) -> String { value(name) ?? "" }
 
         let (host, port) = try Self.hostAndPort(required("PLANTBUDDY_LISTEN"))
         server.host = host
         server.port = port
         dataDirectory = required("PLANTBUDDY_DATA_DIR")
-        guard !dataDirectory.isEmpty else { throw ConfigurationError(setting: "PLANTBUDDY_DATA_DIR", message: "must not be empty") }
+        guard !dataDirectory.isEmpty else {
+            throw ConfigurationError(setting: "PLANTBUDDY_DATA_DIR", message: "must not be empty")
+        }
 
         let url = required("INFLUX_URL")
         guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.count > "https://".count else {
-            throw ConfigurationError(setting: "INFLUX_URL", message: "expected an http:// or https:// URL, got '\(url)'")
+            throw ConfigurationError(
+                setting: "INFLUX_URL", message: "expected an http:// or https:// URL, got '\(url)'")
         }
         var token = required("INFLUX_TOKEN")
         if let tokenFile = values["INFLUX_TOKEN_FILE"] {
@@ -88,7 +106,8 @@ public struct Configuration: Sendable {
             token = String(text.split(whereSeparator: \.isNewline).first ?? "").trimmingCharacters(in: " \t")
         }
         guard let api = InfluxAPI(rawValue: required("INFLUX_API")) else {
-            throw ConfigurationError(setting: "INFLUX_API", message: "expected v1, v2 or auto, got '\(required("INFLUX_API"))'")
+            throw ConfigurationError(
+                setting: "INFLUX_API", message: "expected v1, v2 or auto, got '\(required("INFLUX_API"))'")
         }
         let org = required("INFLUX_ORG")
         if api == .v2 && org.isEmpty {
@@ -106,25 +125,34 @@ public struct Configuration: Sendable {
         }
         logLevel = level
 
-        server.limits.maxBodyBytes = try Self.count(required("PLANTBUDDY_MAX_BODY_BYTES"), setting: "PLANTBUDDY_MAX_BODY_BYTES")
+        server.limits.maxBodyBytes = try Self.count(
+            required("PLANTBUDDY_MAX_BODY_BYTES"), setting: "PLANTBUDDY_MAX_BODY_BYTES")
         server.limits.maxRequestLineBytes = try Self.count(
             required("PLANTBUDDY_MAX_REQUEST_LINE_BYTES"), setting: "PLANTBUDDY_MAX_REQUEST_LINE_BYTES")
-        server.limits.maxHeadBytes = try Self.count(required("PLANTBUDDY_MAX_HEADER_BYTES"), setting: "PLANTBUDDY_MAX_HEADER_BYTES")
+        server.limits.maxHeadBytes = try Self.count(
+            required("PLANTBUDDY_MAX_HEADER_BYTES"), setting: "PLANTBUDDY_MAX_HEADER_BYTES")
         server.limits.maxHeaderCount = try Self.count(
             required("PLANTBUDDY_MAX_HEADER_COUNT"), setting: "PLANTBUDDY_MAX_HEADER_COUNT")
-        server.maxConnections = try Self.count(required("PLANTBUDDY_MAX_CONNECTIONS"), setting: "PLANTBUDDY_MAX_CONNECTIONS")
-        server.headerReadTimeout = try Self.duration(required("PLANTBUDDY_HEADER_TIMEOUT"), setting: "PLANTBUDDY_HEADER_TIMEOUT")
-        server.bodyReadTimeout = try Self.duration(required("PLANTBUDDY_BODY_TIMEOUT"), setting: "PLANTBUDDY_BODY_TIMEOUT")
+        server.maxConnections = try Self.count(
+            required("PLANTBUDDY_MAX_CONNECTIONS"), setting: "PLANTBUDDY_MAX_CONNECTIONS")
+        server.headerReadTimeout = try Self.duration(
+            required("PLANTBUDDY_HEADER_TIMEOUT"), setting: "PLANTBUDDY_HEADER_TIMEOUT")
+        server.bodyReadTimeout = try Self.duration(
+            required("PLANTBUDDY_BODY_TIMEOUT"), setting: "PLANTBUDDY_BODY_TIMEOUT")
         server.idleTimeout = try Self.duration(required("PLANTBUDDY_IDLE_TIMEOUT"), setting: "PLANTBUDDY_IDLE_TIMEOUT")
-        server.writeTimeout = try Self.duration(required("PLANTBUDDY_WRITE_TIMEOUT"), setting: "PLANTBUDDY_WRITE_TIMEOUT")
+        server.writeTimeout = try Self.duration(
+            required("PLANTBUDDY_WRITE_TIMEOUT"), setting: "PLANTBUDDY_WRITE_TIMEOUT")
         server.shutdownGracePeriod = try Self.duration(
             required("PLANTBUDDY_SHUTDOWN_GRACE"), setting: "PLANTBUDDY_SHUTDOWN_GRACE")
         server.ioThreads = try Self.count(required("PLANTBUDDY_IO_THREADS"), setting: "PLANTBUDDY_IO_THREADS")
-        server.workerThreads = try Self.count(required("PLANTBUDDY_WORKER_THREADS"), setting: "PLANTBUDDY_WORKER_THREADS")
+        server.workerThreads = try Self.count(
+            required("PLANTBUDDY_WORKER_THREADS"), setting: "PLANTBUDDY_WORKER_THREADS")
     }
 
     /// Environment first, then `--flag value` / `--flag=value` on top.
-    private static func merge(arguments: [String], environment: [String: String]) throws(ConfigurationError) -> [String: String] {
+    private static func merge(arguments: [String], environment: [String: String]) throws(ConfigurationError) -> [String:
+        String]
+    {
         var values: [String: String] = [:]
         for setting in Setting.all { values[setting.environment] = environment[setting.environment] }
         var index = 0
@@ -150,7 +178,9 @@ public struct Configuration: Sendable {
 
     static func hostAndPort(_ text: String) throws(ConfigurationError) -> (String, UInt16) {
         let error = ConfigurationError(setting: "PLANTBUDDY_LISTEN", message: "expected host:port, got '\(text)'")
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { throw error }
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+            throw error
+        }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { throw error }

@@ -19,7 +19,8 @@ public struct DeviceLineParser: Sendable {
 
     public func parse(_ body: [UInt8]) -> [DeviceLine] {
         var results: [DeviceLine] = []
-        for (index, rawLine) in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
+        {
             let line = rawLine.trimmingASCIIWhitespace()
             guard !line.isEmpty else { continue }
             results.append(parseLine(line, number: index + 1))
@@ -34,9 +35,13 @@ public struct DeviceLineParser: Sendable {
         if line.starts(with: Self.errorMarker) {
             return .sensorFailure(number: number, deviceID: nil, measurement: nil, text: text)
         }
-        guard line.count >= 5 else { return reject("too short: expected <device id><sensor code><reading>, like 01SM144") }
+        guard line.count >= 5 else {
+            return reject("too short: expected <device id><sensor code><reading>, like 01SM144")
+        }
         let deviceBytes = line.prefix(2)
-        guard deviceBytes.allSatisfy(Self.isDeviceIDByte) else { return reject("device id must be two letters or digits") }
+        guard deviceBytes.allSatisfy(Self.isDeviceIDByte) else {
+            return reject("device id must be two letters or digits")
+        }
         let deviceID = String(decoding: deviceBytes, as: UTF8.self)
         let code = String(decoding: line.dropFirst(2).prefix(2), as: UTF8.self)
         guard let measurement = catalog.measurement(for: code) else { return reject("unknown sensor code '\(code)'") }
@@ -45,7 +50,8 @@ public struct DeviceLineParser: Sendable {
             return .sensorFailure(number: number, deviceID: deviceID, measurement: measurement, text: text)
         }
         switch Self.integer(reading) {
-        case .success(let value): return .reading(number: number, deviceID: deviceID, measurement: measurement, value: value)
+        case .success(let value):
+            return .reading(number: number, deviceID: deviceID, measurement: measurement, value: value)
         case .failure(let problem): return reject(problem.message)
         }
     }

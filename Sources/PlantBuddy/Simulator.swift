@@ -59,7 +59,8 @@ public struct Simulator: Sendable {
                 let body = Self.nextLines(deviceID: deviceID, sensors: &sensors[device], dry: dry)
                 let request = HTTPClientRequest(
                     method: "POST", url: endpoint,
-                    headers: [("Authorization", "Token \(token)"), ("Content-Type", "text/plain")], body: Array(body.utf8))
+                    headers: [("Authorization", "Token \(token)"), ("Content-Type", "text/plain")],
+                    body: Array(body.utf8))
                 do {
                     let response = try client.send(request)
                     let summary = body.split(separator: "\r\n").joined(separator: " ")

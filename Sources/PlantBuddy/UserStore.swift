@@ -119,7 +119,8 @@ public final class UserStore: Sendable {
 
     private static func makeToken() -> String {
         let base64 = Data(SecureRandom.bytes(32)).base64EncodedString()
-        return tokenPrefix + base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        return tokenPrefix
+            + base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
@@ -131,7 +132,8 @@ public final class UserStore: Sendable {
         let users = (try? read().users) ?? []
         snapshot.withLock { snapshot in
             snapshot.identity = identity
-            snapshot.byTokenHash = Dictionary(users.map { ($0.tokenSHA256, $0) }, uniquingKeysWith: { first, _ in first })
+            snapshot.byTokenHash = Dictionary(
+                users.map { ($0.tokenSHA256, $0) }, uniquingKeysWith: { first, _ in first })
         }
     }
 

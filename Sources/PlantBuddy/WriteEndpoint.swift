@@ -20,7 +20,8 @@ struct WriteEndpoint: Sendable {
         guard let token = DeviceToken.from(request.headers), let user = users.user(forToken: token) else {
             metrics.increment("plantbuddy_auth_failures_total", ["route": "/write"])
             logger.warning("write refused: missing or unknown device token", ["peer": request.remoteAddress])
-            var response = Self.json(.unauthorized, ErrorBody(code: "unauthorized", message: "missing or unknown device token"))
+            var response = Self.json(
+                .unauthorized, ErrorBody(code: "unauthorized", message: "missing or unknown device token"))
             response.headers.add("WWW-Authenticate", "Token")
             return response
         }
@@ -45,8 +46,10 @@ struct WriteEndpoint: Sendable {
                 metrics.increment("plantbuddy_sensor_failures_total", ["sensor": measurement ?? "unknown"])
                 logger.warning(
                     "device reported a failed sensor",
-                    ["user": user.name, "device_id": deviceID ?? "unknown", "sensor": measurement ?? "unknown",
-                     "line": String(number), "text": text])
+                    [
+                        "user": user.name, "device_id": deviceID ?? "unknown", "sensor": measurement ?? "unknown",
+                        "line": String(number), "text": text,
+                    ])
             case .rejected(let number, let text, let error):
                 rejected.append(Rejection(line: number, text: text, error: error))
             }
@@ -63,8 +66,10 @@ struct WriteEndpoint: Sendable {
         metrics.increment("plantbuddy_lines_rejected_total", by: Double(rejected.count))
         logger.info(
             "write had bad lines",
-            ["user": user.name, "accepted": String(accepted), "rejected": String(rejected.count),
-             "first_error": "line \(rejected[0].line): \(rejected[0].error)"])
+            [
+                "user": user.name, "accepted": String(accepted), "rejected": String(rejected.count),
+                "first_error": "line \(rejected[0].line): \(rejected[0].error)",
+            ])
         let message =
             "\(rejected.count) of \(accepted + rejected.count) lines rejected; the other \(accepted) were stored"
         return Self.json(
@@ -75,15 +80,19 @@ struct WriteEndpoint: Sendable {
     }
 
     private func upstreamFailure(_ error: InfluxError, user: String, lines: Int) -> HTTPResponse {
-        metrics.increment("plantbuddy_influx_write_errors_total", ["kind": error.isTransient ? "transient" : "rejected"])
+        metrics.increment(
+            "plantbuddy_influx_write_errors_total", ["kind": error.isTransient ? "transient" : "rejected"])
         logger.error("InfluxDB write failed", ["user": user, "lines": String(lines), "error": error.description])
         if error.isTransient || Self.isConfigurationProblem(error) {
             var response = Self.json(
-                .serviceUnavailable, ErrorBody(code: "unavailable", message: "storage unavailable; nothing was stored, retry later"))
+                .serviceUnavailable,
+                ErrorBody(code: "unavailable", message: "storage unavailable; nothing was stored, retry later"))
             response.headers.add("Retry-After", "5")
             return response
         }
-        return Self.json(.badGateway, ErrorBody(code: "rejected_by_storage", message: "InfluxDB refused the points; nothing was acknowledged"))
+        return Self.json(
+            .badGateway,
+            ErrorBody(code: "rejected_by_storage", message: "InfluxDB refused the points; nothing was acknowledged"))
     }
 
     /// A bad token, missing database or permissions: the operator must fix it; devices should retry.

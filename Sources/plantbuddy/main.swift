@@ -21,7 +21,8 @@ func untilSignalled(_ onSignal: @escaping @Sendable () -> Void) -> [any Dispatch
 switch arguments.first {
 case "serve":
     do {
-        let app = App(configuration: try Configuration(arguments: Array(arguments.dropFirst()), environment: environment))
+        let app = App(
+            configuration: try Configuration(arguments: Array(arguments.dropFirst()), environment: environment))
         try app.start()
         let sources = untilSignalled { app.stop() }
         app.waitUntilStopped()

@@ -3,7 +3,9 @@ import Testing
 @testable import HTTPServer
 
 /// Parses `text` as fed in one piece; returns the request or the refusal.
-private func parse(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Result<RequestParser.ParsedRequest, HTTPParseError>? {
+private func parse(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Result<
+    RequestParser.ParsedRequest, HTTPParseError
+>? {
     var parser = RequestParser(limits: limits)
     let bytes = Array(text.utf8)
     do {
@@ -54,11 +56,12 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
             return
         }
         #expect(first.target == "/a")
-        guard case .complete(let second, let rest) = try Array(bytes[used...]).withUnsafeBytes({ try parser.parse($0) }) else {
+        guard case .complete(let second, let rest) = try Array(bytes[used...]).withUnsafeBytes({ try parser.parse($0) })
+        else {
             Issue.record("second request not parsed")
             return
         }
-        #expect(second.method == .POST && second.body == Array("abc".utf8) && used + rest == bytes.count)
+        #expect(second.method == .post && second.body == Array("abc".utf8) && used + rest == bytes.count)
     }
 
     @Test func headerNamesAreCaseInsensitiveAndValuesTrimmed() throws {
@@ -71,11 +74,12 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
 
     @Test func leadingBlankLinesAndAbsoluteFormAreAccepted() throws {
         let request = try #require(try parse("\r\n\r\nGET http://gw:5000/write?x=1 HTTP/1.0\r\n\r\n")?.get())
-        #expect(request.target == "/write?x=1" && request.version == .http1_0)
+        #expect(request.target == "/write?x=1" && request.version == .http10)
     }
 
     @Test func identicalDuplicateContentLengthsAreOneLength() throws {
-        let request = try #require(try parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok")?.get())
+        let request = try #require(
+            try parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok")?.get())
         #expect(request.body == Array("ok".utf8))
     }
 
@@ -122,14 +126,22 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
         let fitting = "GET /" + String(repeating: "a", count: 64 - 16) + " HTTP/1.1\r\n"
         #expect(fitting.utf8.count == 64)
         #expect(status(fitting + "Host: x\r\n\r\n", limits: limits) == nil)
-        #expect(status("GET /a" + String(repeating: "a", count: 64 - 16) + " HTTP/1.1\r\nHost: x\r\n\r\n", limits: limits) == 414)
+        #expect(
+            status("GET /a" + String(repeating: "a", count: 64 - 16) + " HTTP/1.1\r\nHost: x\r\n\r\n", limits: limits)
+                == 414)
         #expect(status("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n\r\n", limits: limits) == nil)
         #expect(status("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits: limits) == 431)
-        #expect(status("GET / HTTP/1.1\r\nHost: x\r\nA: " + String(repeating: "v", count: 300) + "\r\n\r\n", limits: limits) == 431)
+        #expect(
+            status("GET / HTTP/1.1\r\nHost: x\r\nA: " + String(repeating: "v", count: 300) + "\r\n\r\n", limits: limits)
+                == 431)
         #expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789", limits: limits) == nil)
         #expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n", limits: limits) == 413)
-        #expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n", limits: limits) == 413)
-        #expect(status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n5\r\n", limits: limits) == 413)
+        #expect(
+            status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n", limits: limits) == 413)
+        #expect(
+            status(
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n5\r\n", limits: limits)
+                == 413)
     }
 
     /// A head that never ends is refused once it passes the limit, without waiting for more.

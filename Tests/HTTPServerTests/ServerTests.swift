@@ -1,8 +1,8 @@
 import Foundation
 import HTTPServer
 import Observability
-import Testing
 import TestSupport
+import Testing
 
 /// Runs `body` against a real server on an ephemeral loopback port, then stops it gracefully.
 private func withServer(
@@ -23,11 +23,11 @@ private func withServer(
 
 private let testRouter: Router = {
     var router = Router()
-    router.add(.GET, "/hello") { _ in .text(.ok, "hello") }
-    router.add(.POST, "/echo") { request in
+    router.add(.get, "/hello") { _ in .text(.ok, "hello") }
+    router.add(.post, "/echo") { request in
         HTTPResponse(status: .ok, headers: ["X-Version": request.version.rawValue], body: request.body)
     }
-    router.add(.GET, "/slow") { _ in
+    router.add(.get, "/slow") { _ in
         Thread.sleep(forTimeInterval: 0.5)
         return .text(.ok, "slow")
     }
@@ -55,7 +55,8 @@ private let testRouter: Router = {
             try connection.send(
                 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nfirst"
                     + "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
-                    + "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nthi\r\n2\r\nrd\r\n0\r\n\r\n")
+                    + "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nthi\r\n2\r\nrd\r\n0\r\n\r\n"
+            )
             #expect(try connection.readResponse().bodyText == "first")
             #expect(try connection.readResponse().bodyText == "hello\n")
             #expect(try connection.readResponse().bodyText == "third")
@@ -152,7 +153,8 @@ private let testRouter: Router = {
     @Test func oversizedHeadIs431() throws {
         try withServer({ $0.limits.maxHeadBytes = 1024 }) { port in
             let connection = try RawConnection(port: port)
-            try connection.send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: 2000) + "\r\n\r\n")
+            try connection.send(
+                "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: 2000) + "\r\n\r\n")
             #expect(try connection.readResponse().status == 431)
             #expect(connection.isClosedByPeer())
         }

@@ -3,19 +3,22 @@ import Foundation
 import HTTPServer
 import InfluxClient
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct InfluxDBClientTests {
     /// Against a real `influxd` 1.x: written points read back exactly, including awkward tag values.
     @Test func writesToRealInfluxDB1AndReadsBack() throws {
         let influxd = try InfluxDServer.shared()
         let database = try influxd.createDatabase("client")
-        let client = InfluxDBClient(configuration: InfluxConfiguration(url: influxd.url, database: database, api: .auto))
+        let client = InfluxDBClient(
+            configuration: InfluxConfiguration(url: influxd.url, database: database, api: .auto))
         #expect(try client.api() == .v1)
         var body: [UInt8] = []
         try LineProtocol.encode(
-            Point(measurement: "m x", tags: ["user": #"a "b", c=d \e"#], fields: ["reading": .integer(7)], timestamp: 1_000),
+            Point(
+                measurement: "m x", tags: ["user": #"a "b", c=d \e"#], fields: ["reading": .integer(7)],
+                timestamp: 1_000),
             into: &body)
         try client.write(body)
         let rows = try influxd.rows("SELECT * FROM \"m x\"", database: database)
@@ -28,8 +31,11 @@ import TestSupport
 
     @Test func realInfluxDB1ErrorCarriesStatusAndMessage() throws {
         let influxd = try InfluxDServer.shared()
-        let client = InfluxDBClient(configuration: InfluxConfiguration(url: influxd.url, database: "does_not_exist", api: .v1))
-        #expect(throws: InfluxError.server(status: 404, message: #"database not found: "does_not_exist""#, retryAfter: nil)) {
+        let client = InfluxDBClient(
+            configuration: InfluxConfiguration(url: influxd.url, database: "does_not_exist", api: .v1))
+        #expect(
+            throws: InfluxError.server(status: 404, message: #"database not found: "does_not_exist""#, retryAfter: nil)
+        ) {
             try client.write(Array("m v=1i 1\n".utf8))
         }
     }
@@ -54,7 +60,8 @@ import TestSupport
     @Test func v2WriteReplayingRecorded2xResponses() throws {
         let replay = try ReplayServer { request in
             if request.path == "/ping" {
-                return HTTPResponse(status: .noContent, headers: ["X-Influxdb-Version": "v2.7.12", "X-Influxdb-Build": "OSS"])
+                return HTTPResponse(
+                    status: .noContent, headers: ["X-Influxdb-Version": "v2.7.12", "X-Influxdb-Build": "OSS"])
             }
             if request.query("bucket") == "full" {
                 var response = HTTPResponse(
@@ -66,11 +73,12 @@ import TestSupport
             return HTTPResponse(status: .noContent)
         }
         defer { replay.stop() }
-        let configuration = InfluxConfiguration(url: replay.url + "/", token: "secret==", org: "my org", bucket: "plants")
+        let configuration = InfluxConfiguration(
+            url: replay.url + "/", token: "secret==", org: "my org", bucket: "plants")
         let client = InfluxDBClient(configuration: configuration)
         try client.write(Array("m v=1i 1\n".utf8))
         let write = try #require(replay.requests.last)
-        #expect(write.method == .POST)
+        #expect(write.method == .post)
         #expect(write.target == "/api/v2/write?org=my%20org&bucket=plants&precision=ns")
         #expect(write.headers["Authorization"] == "Token secret==")
         #expect(write.headers["Content-Type"] == "text/plain; charset=utf-8")
@@ -85,12 +93,17 @@ import TestSupport
 
     /// Error bodies are read the way each version writes them: 2.x `message`, 1.x `error`, plain text.
     @Test(arguments: [
-        (#"{"code":"invalid","message":"unable to parse 'm,host=a': missing fields"}"#, "unable to parse 'm,host=a': missing fields"),
+        (
+            #"{"code":"invalid","message":"unable to parse 'm,host=a': missing fields"}"#,
+            "unable to parse 'm,host=a': missing fields"
+        ),
         (#"{"error":"partial write: field type conflict dropped=1"}"#, "partial write: field type conflict dropped=1"),
         ("upstream timed out\n", "upstream timed out"),
     ])
     func serverMessageIsExtractedReplayingRecordedBodies(body: String, message: String) throws {
-        let replay = try ReplayServer { _ in HTTPResponse(status: .badRequest, contentType: "application/json", body: body) }
+        let replay = try ReplayServer { _ in
+            HTTPResponse(status: .badRequest, contentType: "application/json", body: body)
+        }
         defer { replay.stop() }
         let client = InfluxDBClient(configuration: InfluxConfiguration(url: replay.url, api: .v1))
         #expect(throws: InfluxError.server(status: 400, message: message, retryAfter: nil)) {

@@ -6,14 +6,16 @@ import Testing
         let point = Point(
             measurement: "soil_moisture", tags: ["user": "rick", "device_id": "01"],
             fields: ["reading": .integer(144)], timestamp: 1_621_978_469_468_115_968)
-        #expect(try LineProtocol.encode(point) == "soil_moisture,device_id=01,user=rick reading=144i 1621978469468115968\n")
+        #expect(
+            try LineProtocol.encode(point) == "soil_moisture,device_id=01,user=rick reading=144i 1621978469468115968\n")
     }
 
     @Test func everyFieldTypeHasItsSyntax() throws {
         let point = Point(
             measurement: "m",
             fields: [
-                "a": .integer(-9_223_372_036_854_775_808), "b": .unsigned(18_446_744_073_709_551_615), "c": .float(-1.5e-7),
+                "a": .integer(-9_223_372_036_854_775_808), "b": .unsigned(18_446_744_073_709_551_615),
+                "c": .float(-1.5e-7),
                 "d": .boolean(true), "e": .boolean(false), "f": .string(#"say "hi" \ bye"#), "g": .float(3),
             ])
         #expect(
@@ -51,11 +53,15 @@ import Testing
 
     @Test func invalidPointsAreRefused() {
         #expect(throws: LineProtocolError.self) { try LineProtocol.encode(Point(measurement: "m", fields: [:])) }
-        #expect(throws: LineProtocolError.self) { try LineProtocol.encode(Point(measurement: "m", fields: ["v": .float(.nan)])) }
+        #expect(throws: LineProtocolError.self) {
+            try LineProtocol.encode(Point(measurement: "m", fields: ["v": .float(.nan)]))
+        }
         #expect(throws: LineProtocolError.self) {
             try LineProtocol.encode(Point(measurement: "m", fields: ["v": .float(.infinity)]))
         }
-        #expect(throws: LineProtocolError.self) { try LineProtocol.encode(Point(measurement: "m", fields: ["v": .string("a\nb")])) }
+        #expect(throws: LineProtocolError.self) {
+            try LineProtocol.encode(Point(measurement: "m", fields: ["v": .string("a\nb")]))
+        }
     }
 
     @Test func tagsSortByteWise() throws {

@@ -16,8 +16,10 @@ import Testing
     @Test func flagsOverrideEnvironment() throws {
         let configuration = try Configuration(
             arguments: ["--listen", "[::1]:8080", "--influx-bucket=plants"],
-            environment: ["PLANTBUDDY_LISTEN": "0.0.0.0:1", "INFLUX_BUCKET": "x", "INFLUX_DB": "legacy",
-                          "PLANTBUDDY_IDLE_TIMEOUT": "250ms"])
+            environment: [
+                "PLANTBUDDY_LISTEN": "0.0.0.0:1", "INFLUX_BUCKET": "x", "INFLUX_DB": "legacy",
+                "PLANTBUDDY_IDLE_TIMEOUT": "250ms",
+            ])
         #expect(configuration.server.host == "::1" && configuration.server.port == 8080)
         #expect(configuration.influx.bucket == "plants" && configuration.influx.database == "legacy")
         #expect(configuration.server.idleTimeout == .milliseconds(250))

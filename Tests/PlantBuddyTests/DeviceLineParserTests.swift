@@ -52,10 +52,11 @@ import Testing
         ("01SM9223372036854775808", "reading out of range"),
     ])
     func malformedLineIsRejectedWithReason(line: String, error: String) {
-        #expect(parse("01SM1\n" + line) == [
-            .reading(number: 1, deviceID: "01", measurement: "soil_moisture", value: 1),
-            .rejected(number: 2, text: line, error: error),
-        ])
+        #expect(
+            parse("01SM1\n" + line) == [
+                .reading(number: 1, deviceID: "01", measurement: "soil_moisture", value: 1),
+                .rejected(number: 2, text: line, error: error),
+            ])
     }
 
     @Test func invalidUTF8IsRejectedNotCrashed() {

@@ -4,8 +4,8 @@ import HTTPServer
 import InfluxClient
 import Observability
 import PlantBuddy
-import Testing
 import TestSupport
+import Testing
 
 /// The whole write path against a real `influxd` 1.x: device lines in, points read back with InfluxQL.
 @Suite struct GatewayEndToEndTests {
@@ -19,7 +19,8 @@ import TestSupport
         func post(_ body: String, token: String?, path: String = "/write") throws -> HTTPClientResponse {
             let headers = token.map { [("Authorization", "Token \($0)")] } ?? []
             return try http.send(
-                HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(port)\(path)", headers: headers, body: Array(body.utf8)))
+                HTTPClientRequest(
+                    method: "POST", url: "http://127.0.0.1:\(port)\(path)", headers: headers, body: Array(body.utf8)))
         }
 
         func get(_ path: String) throws -> HTTPClientResponse {
@@ -28,8 +29,10 @@ import TestSupport
     }
 
     /// Starts a gateway on an ephemeral port whose clock starts at `firstStamp`, runs `body`, stops it.
-    func withGateway(influxURL: String, database: String, configure: (inout Configuration) -> Void = { _ in },
-                     _ body: (Gateway) throws -> Void) throws {
+    func withGateway(
+        influxURL: String, database: String, configure: (inout Configuration) -> Void = { _ in },
+        _ body: (Gateway) throws -> Void
+    ) throws {
         var configuration = Configuration()
         configuration.server.port = 0
         configuration.logLevel = .error
@@ -81,7 +84,8 @@ import TestSupport
                 #expect(
                     try storedPoints(influxd, database: database, user: name) == [
                         StoredPoint(measurement: "soil_moisture", deviceID: "01", user: name, reading: 144, time: base),
-                        StoredPoint(measurement: "soil_moisture", deviceID: "01", user: name, reading: 145, time: base + 1),
+                        StoredPoint(
+                            measurement: "soil_moisture", deviceID: "01", user: name, reading: 145, time: base + 1),
                         StoredPoint(measurement: "light", deviceID: "02", user: name, reading: 812, time: base + 2),
                     ])
             }
@@ -105,8 +109,11 @@ import TestSupport
             #expect(rejected.last?["error"] as? String == "unknown sensor code 'XX'")
             #expect(
                 try storedPoints(influxd, database: database) == [
-                    StoredPoint(measurement: "soil_moisture", deviceID: "01", user: "summer", reading: 100, time: Self.firstStamp),
-                    StoredPoint(measurement: "humidity", deviceID: "01", user: "summer", reading: 50, time: Self.firstStamp + 3),
+                    StoredPoint(
+                        measurement: "soil_moisture", deviceID: "01", user: "summer", reading: 100,
+                        time: Self.firstStamp),
+                    StoredPoint(
+                        measurement: "humidity", deviceID: "01", user: "summer", reading: 50, time: Self.firstStamp + 3),
                 ])
             let metrics = try gateway.get("/metrics").bodyText
             #expect(metrics.contains(#"plantbuddy_sensor_failures_total{sensor="soil_temp"} 1"#))
@@ -138,13 +145,16 @@ import TestSupport
             let response = try gateway.post("01SM100", token: token)
             #expect(response.status == 503)
             #expect(response.header("Retry-After") == "5")
-            #expect(try gateway.get("/metrics").bodyText.contains(#"plantbuddy_influx_write_errors_total{kind="transient"} 1"#))
+            #expect(
+                try gateway.get("/metrics").bodyText.contains(
+                    #"plantbuddy_influx_write_errors_total{kind="transient"} 1"#))
         }
     }
 
     @Test func oversizedBodyIs413AndUnknownPathsAre404() throws {
         let influxd = try InfluxDServer.shared()
-        try withGateway(influxURL: influxd.url, database: "unused", configure: { $0.server.limits.maxBodyBytes = 64 }) { gateway in
+        try withGateway(influxURL: influxd.url, database: "unused", configure: { $0.server.limits.maxBodyBytes = 64 }) {
+            gateway in
             let token = try gateway.app.users.add("squanchy")
             #expect(try gateway.post(String(repeating: "01SM100\n", count: 20), token: token).status == 413)
             #expect(try gateway.get("/nothing-here").status == 404)

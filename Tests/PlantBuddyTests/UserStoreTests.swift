@@ -53,7 +53,9 @@ private func temporaryDirectory() -> String {
         #expect(throws: Never.self) { try UserStore.validate(name) }
     }
 
-    @Test(arguments: ["", " rick", "rick ", "a\nb", "a\tb", #"trailing\"#, #"a\,b"#, String(repeating: "x", count: 129)])
+    @Test(arguments: [
+        "", " rick", "rick ", "a\nb", "a\tb", #"trailing\"#, #"a\,b"#, String(repeating: "x", count: 129),
+    ])
     func namesThatCannotRoundTripAreRefused(name: String) {
         #expect(throws: UserStoreError.self) { try UserStore.validate(name) }
     }

@@ -56,7 +56,8 @@ public final class InfluxDServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: influxd)
         process.arguments = ["run", "-config", directory + "/influxdb.conf"]
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: Self.touch(directory + "/influxd.log")))
+        process.standardError = try FileHandle(
+            forWritingTo: URL(fileURLWithPath: Self.touch(directory + "/influxd.log")))
         try process.run()
         try waitUntilReady()
     }
@@ -77,7 +78,9 @@ public final class InfluxDServer: @unchecked Sendable {
     }
 
     /// Runs InfluxQL through `/query` and returns the decoded JSON.
-    public func query(_ text: String, database: String? = nil, parameters: [String: String] = [:]) throws -> [String: Any] {
+    public func query(_ text: String, database: String? = nil, parameters: [String: String] = [:]) throws -> [String:
+        Any]
+    {
         var form = "q=" + Self.formEncode(text) + "&epoch=ns"
         if let database { form += "&db=" + Self.formEncode(database) }
         if !parameters.isEmpty {
@@ -89,14 +92,18 @@ public final class InfluxDServer: @unchecked Sendable {
             "POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                 + "Content-Length: \(form.utf8.count)\r\nConnection: close\r\n\r\n" + form)
         let response = try connection.readResponse()
-        guard response.status == 200, let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+        guard response.status == 200,
+            let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        else {
             throw TestError("query failed: \(response.status) \(response.bodyText)")
         }
         return json
     }
 
     /// Every row of every series the query returns, as (measurement, column → value).
-    public func rows(_ text: String, database: String, parameters: [String: String] = [:]) throws -> [(String, [String: Any])] {
+    public func rows(_ text: String, database: String, parameters: [String: String] = [:]) throws -> [(
+        String, [String: Any]
+    )] {
         let json = try query(text, database: database, parameters: parameters)
         var rows: [(String, [String: Any])] = []
         for result in json["results"] as? [[String: Any]] ?? [] {
@@ -104,7 +111,8 @@ public final class InfluxDServer: @unchecked Sendable {
             for series in result["series"] as? [[String: Any]] ?? [] {
                 let columns = series["columns"] as? [String] ?? []
                 for values in series["values"] as? [[Any]] ?? [] {
-                    rows.append((series["name"] as? String ?? "", Dictionary(uniqueKeysWithValues: zip(columns, values))))
+                    rows.append(
+                        (series["name"] as? String ?? "", Dictionary(uniqueKeysWithValues: zip(columns, values))))
                 }
             }
         }
@@ -154,7 +162,9 @@ public final class InfluxDServer: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw TestError("cannot find a free port") }
         return UInt16(bigEndian: address.sin_port)

@@ -22,7 +22,8 @@ public final class RawConnection {
             close(fd)
             throw TestError("connect to \(port) failed: errno \(errno)")
         }
-        var timeout = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - Double(Int(receiveTimeout))) * 1_000_000))
+        var timeout = timeval(
+            tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - Double(Int(receiveTimeout))) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
@@ -35,7 +36,9 @@ public final class RawConnection {
     public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { throw TestError("send failed: errno \(errno)") }
             offset += sent
         }
@@ -45,7 +48,11 @@ public final class RawConnection {
     public func readResponse(forHead: Bool = false) throws -> RawResponse {
         while true {
             if let response = try RawResponse.parse(&buffer, forHead: forHead) { return response }
-            guard try fill() else { throw TestError("connection closed before a full response; got \(String(decoding: buffer, as: UTF8.self).debugDescription)") }
+            guard try fill() else {
+                throw TestError(
+                    "connection closed before a full response; got \(String(decoding: buffer, as: UTF8.self).debugDescription)"
+                )
+            }
         }
     }
 
@@ -77,10 +84,14 @@ public struct RawResponse: Sendable {
 
     static func parse(_ buffer: inout [UInt8], forHead: Bool) throws -> RawResponse? {
         let separator: [UInt8] = [13, 10, 13, 10]
-        guard let end = buffer.indices.dropLast(3).first(where: { Array(buffer[$0..<$0 + 4]) == separator }) else { return nil }
+        guard let end = buffer.indices.dropLast(3).first(where: { Array(buffer[$0..<$0 + 4]) == separator }) else {
+            return nil
+        }
         let head = String(decoding: buffer[..<end], as: UTF8.self).components(separatedBy: "\r\n")
         let statusParts = head[0].split(separator: " ", maxSplits: 2)
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw TestError("bad status line \(head[0])") }
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else {
+            throw TestError("bad status line \(head[0])")
+        }
         let headers = head.dropFirst().map { line -> (String, String) in
             let parts = line.split(separator: ":", maxSplits: 1)
             return (String(parts[0]), parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "")
@@ -105,7 +116,9 @@ public struct RawResponse: Sendable {
         while true {
             guard let lineEnd = bytes[index...].firstIndex(of: 10) else { return nil }
             let sizeText = String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";")[0]
-            guard let size = Int(sizeText.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) else { return nil }
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) else {
+                return nil
+            }
             index = lineEnd + 1
             if size == 0 {
                 guard bytes.endIndex - index >= 2 else { return nil }
