@@ -2,6 +2,7 @@ import CurlClient
 public import HTTPServer
 import InfluxClient
 public import Observability
+import Synchronization
 
 /// The gateway: routes, the endpoints behind them, and the services they share.
 public final class App: Sendable {
@@ -10,6 +11,7 @@ public final class App: Sendable {
     public let users: UserStore
     public let metrics: Metrics
     public let logger: Logger
+    private let stopping = Atomic<Bool>(false)
 
     /// `clock` stamps readings; tests pass a fixed one to compare timestamps exactly.
     public init(configuration: Configuration, clock: ReadingClock = ReadingClock()) {
@@ -44,6 +46,7 @@ public final class App: Sendable {
 
     /// Begins a graceful stop: no new connections, in-flight requests finish.
     public func stop() {
+        guard !stopping.exchange(true, ordering: .relaxed) else { return }  // a second signal changes nothing
         logger.info("shutting down: finishing in-flight requests")
         server.shutdown()
     }
