@@ -116,6 +116,11 @@ final class EventLoop: @unchecked Sendable {
             if draining && (connections.isEmpty || now >= drainDeadline) { break }
         }
         for connection in Array(connections.values) { close(connection) }
+    }
+
+    /// The descriptors live as long as the loop object: a worker finishing late may still wake it,
+    /// and must never write into a descriptor number that was closed and reused meanwhile.
+    deinit {
         Glibc.close(epollFD)
         Glibc.close(wakeFD)
     }

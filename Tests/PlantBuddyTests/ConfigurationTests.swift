@@ -1,3 +1,4 @@
+import Foundation
 import HTTPServer
 import InfluxClient
 import PlantBuddy
@@ -49,5 +50,25 @@ import Testing
         #expect(Setting.all.first { $0.environment == "PLANTBUDDY_DATA_DIR" }?.flag == "--data-dir")
         #expect(Setting.all.first { $0.environment == "INFLUX_TOKEN_FILE" }?.flag == "--influx-token-file")
         #expect(Set(Setting.all.map(\.flag)).count == Setting.all.count)
+    }
+}
+
+@Suite struct READMETests {
+    /// The README's configuration table lists every setting with its flag and default.
+    @Test func configurationTableMatchesTheSettings() throws {
+        let readme = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "../../README.md"), encoding: .utf8)
+        for setting in Setting.all {
+            let defaultText =
+                switch setting.defaultValue {
+                case nil: "*(unset)*"
+                case "": "*(empty)*"
+                case let value?: "`\(value)`"
+                }
+            #expect(
+                readme.contains("| `\(setting.environment)` | `\(setting.flag)` | \(defaultText) |"),
+                "\(setting.environment)")
+        }
     }
 }
