@@ -84,6 +84,10 @@ public struct Configuration: Sendable {
             values[name] ?? Setting.all.first { $0.environment == name }?.defaultValue
         }
         func required(_ name: String) -> String { value(name) ?? "" }
+        func count(_ name: String) throws(ConfigurationError) -> Int { try Self.count(required(name), setting: name) }
+        func duration(_ name: String) throws(ConfigurationError) -> Duration {
+            try Self.duration(required(name), setting: name)
+        }
 
         let (host, port) = try Self.hostAndPort(required("PLANTBUDDY_LISTEN"))
         server.host = host
@@ -117,7 +121,7 @@ public struct Configuration: Sendable {
         guard !bucket.isEmpty else { throw ConfigurationError(setting: "INFLUX_BUCKET", message: "must not be empty") }
         influx = InfluxConfiguration(
             url: url, token: token, org: org, bucket: bucket, database: value("INFLUX_DB"), api: api)
-        influxTimeout = try Self.duration(required("INFLUX_TIMEOUT"), setting: "INFLUX_TIMEOUT")
+        influxTimeout = try duration("INFLUX_TIMEOUT")
 
         sensors = try SensorCatalog(parsing: required("PLANTBUDDY_SENSORS"))
         guard let level = LogLevel(name: required("PLANTBUDDY_LOG_LEVEL")) else {
@@ -125,28 +129,18 @@ public struct Configuration: Sendable {
         }
         logLevel = level
 
-        server.limits.maxBodyBytes = try Self.count(
-            required("PLANTBUDDY_MAX_BODY_BYTES"), setting: "PLANTBUDDY_MAX_BODY_BYTES")
-        server.limits.maxRequestLineBytes = try Self.count(
-            required("PLANTBUDDY_MAX_REQUEST_LINE_BYTES"), setting: "PLANTBUDDY_MAX_REQUEST_LINE_BYTES")
-        server.limits.maxHeadBytes = try Self.count(
-            required("PLANTBUDDY_MAX_HEADER_BYTES"), setting: "PLANTBUDDY_MAX_HEADER_BYTES")
-        server.limits.maxHeaderCount = try Self.count(
-            required("PLANTBUDDY_MAX_HEADER_COUNT"), setting: "PLANTBUDDY_MAX_HEADER_COUNT")
-        server.maxConnections = try Self.count(
-            required("PLANTBUDDY_MAX_CONNECTIONS"), setting: "PLANTBUDDY_MAX_CONNECTIONS")
-        server.headerReadTimeout = try Self.duration(
-            required("PLANTBUDDY_HEADER_TIMEOUT"), setting: "PLANTBUDDY_HEADER_TIMEOUT")
-        server.bodyReadTimeout = try Self.duration(
-            required("PLANTBUDDY_BODY_TIMEOUT"), setting: "PLANTBUDDY_BODY_TIMEOUT")
-        server.idleTimeout = try Self.duration(required("PLANTBUDDY_IDLE_TIMEOUT"), setting: "PLANTBUDDY_IDLE_TIMEOUT")
-        server.writeTimeout = try Self.duration(
-            required("PLANTBUDDY_WRITE_TIMEOUT"), setting: "PLANTBUDDY_WRITE_TIMEOUT")
-        server.shutdownGracePeriod = try Self.duration(
-            required("PLANTBUDDY_SHUTDOWN_GRACE"), setting: "PLANTBUDDY_SHUTDOWN_GRACE")
-        server.ioThreads = try Self.count(required("PLANTBUDDY_IO_THREADS"), setting: "PLANTBUDDY_IO_THREADS")
-        server.workerThreads = try Self.count(
-            required("PLANTBUDDY_WORKER_THREADS"), setting: "PLANTBUDDY_WORKER_THREADS")
+        server.limits.maxBodyBytes = try count("PLANTBUDDY_MAX_BODY_BYTES")
+        server.limits.maxRequestLineBytes = try count("PLANTBUDDY_MAX_REQUEST_LINE_BYTES")
+        server.limits.maxHeadBytes = try count("PLANTBUDDY_MAX_HEADER_BYTES")
+        server.limits.maxHeaderCount = try count("PLANTBUDDY_MAX_HEADER_COUNT")
+        server.maxConnections = try count("PLANTBUDDY_MAX_CONNECTIONS")
+        server.headerReadTimeout = try duration("PLANTBUDDY_HEADER_TIMEOUT")
+        server.bodyReadTimeout = try duration("PLANTBUDDY_BODY_TIMEOUT")
+        server.idleTimeout = try duration("PLANTBUDDY_IDLE_TIMEOUT")
+        server.writeTimeout = try duration("PLANTBUDDY_WRITE_TIMEOUT")
+        server.shutdownGracePeriod = try duration("PLANTBUDDY_SHUTDOWN_GRACE")
+        server.ioThreads = try count("PLANTBUDDY_IO_THREADS")
+        server.workerThreads = try count("PLANTBUDDY_WORKER_THREADS")
     }
 
     /// Environment first, then `--flag value` / `--flag=value` on top.

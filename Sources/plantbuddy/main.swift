@@ -1,22 +1,40 @@
-import Dispatch
 import Foundation
 import Glibc
 import PlantBuddy
 
 // The executable only wires process concerns (arguments, signals, exit codes) to the PlantBuddy module.
-let arguments = Array(CommandLine.arguments.dropFirst())
-let environment = ProcessInfo.processInfo.environment
 
-/// Runs `body` until SIGINT or SIGTERM, which call `onSignal` once.
-func untilSignalled(_ onSignal: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-    [SIGINT, SIGTERM].map { number in
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler(handler: onSignal)
-        source.resume()
-        return source
+// SIGINT and SIGTERM are blocked before any thread exists, so every thread inherits the block and
+// the signals wait, pending, for the one thread that calls sigwait: none can be lost or land in a
+// thread that does not expect them.
+let terminationSignals: sigset_t = {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    return set
+}()
+withUnsafePointer(to: terminationSignals) { _ = pthread_sigmask(SIG_BLOCK, $0, nil) }
+
+/// Calls `handler` on a dedicated thread when SIGINT or SIGTERM arrives; later signals are ignored.
+func onTerminationSignal(_ handler: @escaping @Sendable () -> Void) {
+    let signals = terminationSignals
+    Thread.detachNewThread {
+        var set = signals
+        var received: Int32 = 0
+        sigwait(&set, &received)
+        handler()
+        while true { sigwait(&set, &received) }
     }
 }
+
+func fail(_ error: any Error) -> Never {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(2)
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let environment = ProcessInfo.processInfo.environment
 
 switch arguments.first {
 case "serve":
@@ -24,25 +42,21 @@ case "serve":
         let app = App(
             configuration: try Configuration(arguments: Array(arguments.dropFirst()), environment: environment))
         try app.start()
-        let sources = untilSignalled { app.stop() }
+        onTerminationSignal { app.stop() }
         app.waitUntilStopped()
-        withExtendedLifetime(sources) {}
         exit(0)
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        exit(2)
+        fail(error)
     }
 case "simulate":
     do {
         let simulator = try Command.simulator(Array(arguments.dropFirst()))
         let stopped = StopFlag()
-        let sources = untilSignalled { stopped.set() }
+        onTerminationSignal { stopped.set() }
         simulator.run { stopped.isSet }
-        withExtendedLifetime(sources) {}
         exit(0)
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        exit(2)
+        fail(error)
     }
 default:
     exit(

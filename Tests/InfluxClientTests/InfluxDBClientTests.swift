@@ -41,8 +41,9 @@ import Testing
     }
 
     @Test func unreachableServerIsATransientError() throws {
-        let port = try InfluxDServer.freePort()
-        let client = InfluxDBClient(configuration: InfluxConfiguration(url: "http://127.0.0.1:\(port)", api: .v1))
+        let closed = try ClosedPort()
+        let client = InfluxDBClient(
+            configuration: InfluxConfiguration(url: "http://127.0.0.1:\(closed.port)", api: .v1))
         do {
             try client.write(Array("m v=1i 1\n".utf8))
             Issue.record("write to a closed port succeeded")

@@ -15,7 +15,7 @@ import Testing
         let errors: String
     }
 
-    private func run(_ arguments: [String], until: ((Process) throws -> Void)? = nil) throws -> Run {
+    private func run(_ arguments: [String]) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
@@ -24,7 +24,6 @@ import Testing
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        try until?(process)
         let outText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let errText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -48,17 +47,28 @@ import Testing
     }
 
     @Test func sigtermStopsTheServerCleanly() throws {
-        let port = try InfluxDServer.freePort()
         let directory = NSTemporaryDirectory() + "plantbuddy-sig-\(UUID().uuidString)"
-        let result = try run(["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", directory]) { process in
-            let deadline = Date().addingTimeInterval(10)
-            while (try? RawConnection(port: port)) == nil && Date() < deadline { usleep(50_000) }
-            let connection = try RawConnection(port: port)
-            try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try connection.readResponse().status == 200)
-            process.terminate()  // SIGTERM
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", directory]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        // The server logs the port it was given: `msg=listening address=127.0.0.1:PORT`.
+        var log = ""
+        while !log.contains("msg=listening") {
+            let data = errors.fileHandleForReading.availableData
+            guard !data.isEmpty else { break }
+            log += String(decoding: data, as: UTF8.self)
         }
-        #expect(result.status == 0)
-        #expect(result.errors.contains("msg=stopped"))
+        let portText = try #require(log.split(separator: "address=127.0.0.1:").last?.prefix { $0.isNumber })
+        let connection = try RawConnection(port: try #require(UInt16(portText)))
+        try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try connection.readResponse().status == 200)
+        process.terminate()  // SIGTERM
+        log += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(log.contains("msg=stopped"))
     }
 }

@@ -4,10 +4,17 @@ import HTTPServer
 import InfluxClient
 import Observability
 import PlantBuddy
+import Synchronization
 import TestSupport
 import Testing
 
 /// The whole write path against a real `influxd` 1.x: device lines in, points read back with InfluxQL.
+final class CapturedLines: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ line: String) { storage.withLock { $0.append(line) } }
+    var lines: [String] { storage.withLock { $0 } }
+}
+
 @Suite struct GatewayEndToEndTests {
     static let firstStamp: Int64 = 1_700_000_000_000_000_000
 
@@ -139,8 +146,8 @@ import Testing
     }
 
     @Test func unreachableInfluxDBGets503WithRetryAfter() throws {
-        let closedPort = try InfluxDServer.freePort()
-        try withGateway(influxURL: "http://127.0.0.1:\(closedPort)", database: "nowhere") { gateway in
+        let closed = try ClosedPort()
+        try withGateway(influxURL: "http://127.0.0.1:\(closed.port)", database: "nowhere") { gateway in
             let token = try gateway.app.users.add("beth")
             let response = try gateway.post("01SM100", token: token)
             #expect(response.status == 503)
@@ -148,6 +155,30 @@ import Testing
             #expect(
                 try gateway.get("/metrics").bodyText.contains(
                     #"plantbuddy_influx_write_errors_total{kind="transient"} 1"#))
+        }
+    }
+
+    /// Tokens, right or wrong, never reach the log, even when the request is refused.
+    @Test func deviceTokensNeverAppearInLogs() throws {
+        let influxd = try InfluxDServer.shared()
+        let database = try influxd.createDatabase("logs")
+        let capture = CapturedLines()
+        try withGateway(
+            influxURL: influxd.url, database: database,
+            configure: {
+                $0.logLevel = .debug
+                $0.server.logger = Logger(level: .debug) { line in capture.append(line) }
+            }
+        ) { gateway in
+            let token = try gateway.app.users.add("rick")
+            _ = try gateway.post("01SM100\nbad line\n01LIERR", token: token)
+            _ = try gateway.post("01SM100", token: "pbd_wrong-token-value")
+            _ = try gateway.post("01SM100", token: nil)
+            let lines = capture.lines
+            #expect(lines.contains { $0.contains("write refused") })
+            #expect(lines.contains { $0.contains("failed sensor") })
+            #expect(!lines.contains { $0.contains(token) || $0.contains(String(token.dropFirst(4))) })
+            #expect(!lines.contains { $0.contains("wrong-token-value") })
         }
     }
 

@@ -15,7 +15,18 @@ public final class InfluxDServer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let server = instance { return server }
-        let server = try InfluxDServer()
+        // The ports are picked free but released before influxd binds them; retry if one was taken.
+        var attempt = 0
+        var started: InfluxDServer?
+        while started == nil {
+            attempt += 1
+            do {
+                started = try InfluxDServer()
+            } catch  where attempt < 3 {
+                continue
+            }
+        }
+        let server = started!
         instance = server
         atexit { InfluxDServer.instance?.stop() }
         return server
@@ -153,7 +164,8 @@ public final class InfluxDServer: @unchecked Sendable {
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// A port nothing listens on right now (bound, read back, released).
+    /// A port nothing listens on right now (bound, read back, released). Another process may take it
+    /// before the caller binds it; callers that need certainty use `ClosedPort`.
     public static func freePort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -169,4 +181,32 @@ public final class InfluxDServer: @unchecked Sendable {
         guard bound else { throw TestError("cannot find a free port") }
         return UInt16(bigEndian: address.sin_port)
     }
+}
+
+/// A loopback port bound but never listened on, held for the object's lifetime: connecting to it is
+/// refused, and no other server can take it meanwhile.
+public final class ClosedPort {
+    public let port: UInt16
+    private let fd: Int32
+
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else {
+            close(fd)
+            throw TestError("cannot bind a loopback port")
+        }
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { close(fd) }
 }
