@@ -20,18 +20,20 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .systemLibrary(name: "CSystemLinux"),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Leaves: each knows nothing of the others.
         .target(name: "Observability", swiftSettings: strict),
         .target(name: "Hashing", swiftSettings: strict),
         .target(name: "HTTPServer", dependencies: ["CSystemLinux", "Observability"], swiftSettings: strict),
         .target(name: "CurlClient", dependencies: ["CCurl"], swiftSettings: strict),
-        .target(name: "InfluxClient", dependencies: ["CurlClient"], swiftSettings: strict),
+        .target(name: "InfluxClient", dependencies: ["CurlClient", "CZlib"], swiftSettings: strict),
+        .target(name: "WriteAheadLog", swiftSettings: strict),
 
         // The application and its thin executable.
         .target(
             name: "PlantBuddy",
-            dependencies: ["HTTPServer", "InfluxClient", "CurlClient", "Hashing", "Observability"],
+            dependencies: ["HTTPServer", "InfluxClient", "CurlClient", "Hashing", "Observability", "WriteAheadLog"],
             swiftSettings: strict
         ),
         .executableTarget(name: "plantbuddy", dependencies: ["PlantBuddy"], swiftSettings: strict),
@@ -41,6 +43,7 @@ let package = Package(
             name: "TestSupport", dependencies: ["HTTPServer", "Observability"], path: "Tests/TestSupport",
             swiftSettings: strict),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
+        .testTarget(name: "WriteAheadLogTests", dependencies: ["WriteAheadLog"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Observability", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "InfluxClientTests",

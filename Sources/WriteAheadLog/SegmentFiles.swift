@@ -1,0 +1,185 @@
+import Foundation
+import Glibc
+
+/// The files behind the log: `<id>.wal` segments (20-digit ids, so names sort) and `checkpoint`.
+extension WriteAheadLog {
+    static func path(of segment: UInt64, in directory: String) -> String {
+        let digits = String(segment)
+        return directory + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".wal"
+    }
+
+    static func segmentIDs(in directory: String) -> [UInt64] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { $0.hasSuffix(".wal") ? UInt64($0.dropLast(4)) : nil }.sorted()
+    }
+
+    static func createSegment(_ id: UInt64, in directory: String) throws(WriteAheadLogError) -> Int32 {
+        let fd = open(path(of: id, in: directory), O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .io("cannot create segment \(id): \(String(cString: strerror(errno)))") }
+        syncDirectory(directory)  // the new file's name must survive a crash too
+        return fd
+    }
+
+    static func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        Glibc.close(fd)
+    }
+
+    struct SegmentScan {
+        var end = 0
+        var bufferedBytes = 0
+        var bufferedLines = 0
+        var bufferedRecords = 0
+        var truncatedBytes = 0
+        var corruptBytes = 0
+    }
+
+    /// Validates a segment record by record. A bad tail of the last segment is a write the crash cut
+    /// short (never acknowledged) and is truncated; bad bytes in older segments are skipped.
+    static func scan(
+        segment: UInt64, in directory: String, countingFrom start: LogPosition, isLast: Bool
+    ) throws(WriteAheadLogError) -> SegmentScan {
+        let path = path(of: segment, in: directory)
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(fd) }
+        var info = stat()
+        fstat(fd, &info)
+        let size = Int(info.st_size)
+        var scan = SegmentScan()
+        var firstBad: Int?  // start of a run of complete records whose checksums failed
+        var header = [UInt8](repeating: 0, count: RecordFormat.headerBytes)
+        while scan.end + RecordFormat.headerBytes <= size {
+            guard preadFully(fd, &header, at: scan.end) else { break }
+            let fields = header.withUnsafeBytes { RecordFormat.header($0) }
+            guard fields.payloadLength <= size - scan.end - RecordFormat.headerBytes else { break }
+            var payload = [UInt8](repeating: 0, count: fields.payloadLength)
+            guard preadFully(fd, &payload, at: scan.end + RecordFormat.headerBytes) else { break }
+            let valid = header.withUnsafeBytes { headerBytes in
+                payload.withUnsafeBytes { RecordFormat.isValid(header: fields, headerBytes: headerBytes, payload: $0) }
+            }
+            let position = LogPosition(segment: segment, offset: scan.end)
+            scan.end += RecordFormat.headerBytes + fields.payloadLength
+            guard valid else {
+                firstBad = firstBad ?? position.offset
+                continue
+            }
+            if let bad = firstBad {
+                scan.corruptBytes += position.offset - bad  // damaged records with good ones after them
+                firstBad = nil
+            }
+            if position >= start {
+                scan.bufferedBytes += RecordFormat.headerBytes + fields.payloadLength
+                scan.bufferedLines += fields.lineCount
+                scan.bufferedRecords += 1
+            }
+        }
+        let goodEnd = firstBad ?? scan.end
+        if goodEnd < size {
+            if isLast {
+                // Bad bytes running to the end of the newest segment: a write the crash cut short.
+                scan.truncatedBytes = size - goodEnd
+                _ = ftruncate(fd, off_t(goodEnd))
+                fsync(fd)
+            } else {
+                scan.corruptBytes += size - goodEnd
+            }
+            scan.end = goodEnd
+        }
+        return scan
+    }
+
+    static func readRecords(
+        segment: UInt64, in directory: String, from start: Int, to end: Int, maxBytes: Int, maxLines: Int
+    ) throws(WriteAheadLogError) -> [LogRecord] {
+        let path = path(of: segment, in: directory)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(fd) }
+        var records: [LogRecord] = []
+        var offset = start
+        var bytes = 0
+        var lines = 0
+        var header = [UInt8](repeating: 0, count: RecordFormat.headerBytes)
+        while offset < end && (records.isEmpty || (bytes < maxBytes && lines < maxLines)) {
+            guard preadFully(fd, &header, at: offset) else { throw .io("cannot read \(path) at \(offset)") }
+            let fields = header.withUnsafeBytes { RecordFormat.header($0) }
+            guard offset + RecordFormat.headerBytes + fields.payloadLength <= end else {
+                throw .io("record at \(path):\(offset) runs past the durable end")
+            }
+            if !records.isEmpty && bytes + fields.payloadLength > maxBytes { break }
+            var payload = [UInt8](repeating: 0, count: fields.payloadLength)
+            guard preadFully(fd, &payload, at: offset + RecordFormat.headerBytes) else {
+                throw .io("cannot read \(path) at \(offset)")
+            }
+            let next = offset + RecordFormat.headerBytes + fields.payloadLength
+            let valid = header.withUnsafeBytes { headerBytes in
+                payload.withUnsafeBytes { RecordFormat.isValid(header: fields, headerBytes: headerBytes, payload: $0) }
+            }
+            guard valid else {  // counted as corrupt at start-up; never delivered
+                offset = next
+                continue
+            }
+            records.append(
+                LogRecord(
+                    start: LogPosition(segment: segment, offset: offset),
+                    end: LogPosition(segment: segment, offset: next),
+                    lineCount: fields.lineCount, appendedAt: fields.appendedAt, payload: payload))
+            bytes += fields.payloadLength
+            lines += fields.lineCount
+            offset = next
+        }
+        return records
+    }
+
+    static func appendedAt(segment: UInt64, offset: Int, in directory: String) -> Int64? {
+        let fd = open(path(of: segment, in: directory), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var header = [UInt8](repeating: 0, count: RecordFormat.headerBytes)
+        guard preadFully(fd, &header, at: offset) else { return nil }
+        return header.withUnsafeBytes { RecordFormat.header($0).appendedAt }
+    }
+
+    static func preadFully(_ fd: Int32, _ buffer: inout [UInt8], at offset: Int) -> Bool {
+        buffer.withUnsafeMutableBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let count = pread(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                done += count
+            }
+            return true
+        }
+    }
+
+    // MARK: Checkpoint
+
+    /// Not fsynced on purpose: if it is lost, records are re-sent, and re-sending rewrites the same
+    /// points (the gateway stamped their times), so nothing is duplicated.
+    static func writeCheckpoint(_ position: LogPosition, in directory: String) {
+        let path = directory + "/checkpoint"
+        let temporary = path + ".tmp"
+        guard
+            (try? "\(position.segment) \(position.offset)\n".write(
+                toFile: temporary, atomically: false, encoding: .utf8)) != nil
+        else { return }
+        rename(temporary, path)
+    }
+
+    static func readCheckpoint(_ directory: String) -> LogPosition? {
+        guard let text = try? String(contentsOfFile: directory + "/checkpoint", encoding: .utf8) else { return nil }
+        let parts = text.split(whereSeparator: \.isWhitespace)
+        guard parts.count == 2, let segment = UInt64(parts[0]), let offset = Int(parts[1]) else { return nil }
+        return LogPosition(segment: segment, offset: offset)
+    }
+
+    static func wallClockMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+}

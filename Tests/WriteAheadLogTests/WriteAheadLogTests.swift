@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+import WriteAheadLog
+
+private func temporaryDirectory() -> String {
+    NSTemporaryDirectory() + "plantbuddy-wal-\(UUID().uuidString)"
+}
+
+private func open(_ directory: String, _ configure: (inout WriteAheadLogConfiguration) -> Void = { _ in }) throws
+    -> WriteAheadLog
+{
+    var configuration = WriteAheadLogConfiguration(directory: directory)
+    configure(&configuration)
+    return try WriteAheadLog(configuration: configuration)
+}
+
+/// Reads everything available from `position` without waiting.
+private func readAll(_ log: WriteAheadLog, from position: LogPosition) throws -> [LogRecord] {
+    var records: [LogRecord] = []
+    var cursor = position
+    while true {
+        let batch = try log.read(from: cursor, maxBytes: 1 << 20, maxLines: 1 << 20, until: Date())
+        guard let last = batch.last else { return records }
+        records += batch
+        cursor = last.end
+    }
+}
+
+private func text(_ records: [LogRecord]) -> [String] { records.map { String(decoding: $0.payload, as: UTF8.self) } }
+
+@Suite struct WriteAheadLogTests {
+    @Test func concurrentAppendsShareSyncsAndAllReadBackInOrderPerWriter() throws {
+        let log = try open(temporaryDirectory())
+        defer { log.close() }
+        let group = DispatchGroup()
+        for writer in 0..<8 {
+            group.enter()
+            Thread.detachNewThread {
+                for index in 0..<100 { try? log.append(Array("w\(writer) \(index)\n".utf8), lineCount: 1) }
+                group.leave()
+            }
+        }
+        group.wait()
+        let records = try readAll(log, from: log.confirmedPosition)
+        #expect(records.count == 800)
+        for writer in 0..<8 {
+            let mine = text(records).filter { $0.hasPrefix("w\(writer) ") }
+            #expect(mine == (0..<100).map { "w\(writer) \($0)\n" })
+        }
+        let status = log.status
+        #expect(status.appends == 800 && status.bufferedLines == 800)
+        #expect(status.syncs < status.appends, "group commit should share fsyncs: \(status.syncs) syncs")
+    }
+
+    @Test func unconfirmedRecordsSurviveARestart() throws {
+        let directory = temporaryDirectory()
+        var log = try open(directory)
+        for value in ["a", "b", "c"] { try log.append(Array(value.utf8), lineCount: 2) }
+        let records = try readAll(log, from: log.confirmedPosition)
+        log.confirm(Array(records.prefix(1)))
+        log.close()
+
+        log = try open(directory)
+        defer { log.close() }
+        #expect(log.recovery.records == 2 && log.recovery.lines == 4 && log.recovery.truncatedBytes == 0)
+        #expect(text(try readAll(log, from: log.confirmedPosition)) == ["b", "c"])
+        #expect(log.status.bufferedLines == 4)
+        #expect(log.status.oldestAppendedAt != nil)
+    }
+
+    /// A crash mid-write leaves a partial record at the end: it was never acknowledged, so it is cut.
+    @Test func tornTailIsTruncatedOnRecovery() throws {
+        let directory = temporaryDirectory()
+        var log = try open(directory)
+        try log.append(Array("kept".utf8), lineCount: 1)
+        log.close()
+        let segment = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasSuffix(".wal") })
+        let handle = try #require(FileHandle(forWritingAtPath: directory + "/" + segment))
+        handle.seekToEndOfFile()
+        handle.write(Data([9, 0, 0, 0, 1, 0, 0, 0, 1, 2, 3]))  // a header cut short
+        handle.closeFile()
+
+        log = try open(directory)
+        defer { log.close() }
+        #expect(log.recovery.truncatedBytes == 11)
+        #expect(text(try readAll(log, from: log.confirmedPosition)) == ["kept"])
+    }
+
+    @Test func corruptRecordInAnOlderSegmentIsSkipped() throws {
+        let directory = temporaryDirectory()
+        var log = try open(directory)
+        for value in ["first", "second", "third"] { try log.append(Array(value.utf8), lineCount: 1) }
+        log.close()
+        let segment = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: directory).sorted().first { $0.hasSuffix(".wal") })
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + segment))
+        bytes[20 + 5 + 20] ^= 0xff  // flip a bit in the second payload
+        try bytes.write(to: URL(fileURLWithPath: directory + "/" + segment))
+
+        log = try open(directory)
+        defer { log.close() }
+        #expect(log.recovery.corruptBytes == 20 + 6 && log.recovery.truncatedBytes == 0)
+        #expect(text(try readAll(log, from: log.confirmedPosition)) == ["first", "third"])
+        #expect(log.status.bufferedLines == 2)
+    }
+
+    @Test func fullBufferRefusesAppendsUntilRecordsAreConfirmed() throws {
+        let log = try open(temporaryDirectory()) { $0.maxBufferedBytes = 100 }
+        defer { log.close() }
+        try log.append([UInt8](repeating: 1, count: 40), lineCount: 1)  // 60 bytes with its header
+        #expect(throws: WriteAheadLogError.full(limit: 100)) {
+            try log.append([UInt8](repeating: 2, count: 40), lineCount: 1)
+        }
+        log.confirm(try readAll(log, from: log.confirmedPosition))
+        try log.append([UInt8](repeating: 3, count: 40), lineCount: 1)
+        #expect(log.status.bufferedBytes == 60)
+    }
+
+    @Test func confirmedSegmentsAreDeleted() throws {
+        let directory = temporaryDirectory()
+        let log = try open(directory) { $0.segmentBytes = 64 }
+        defer { log.close() }
+        for index in 0..<10 { try log.append(Array("record number \(index)".utf8), lineCount: 1) }
+        let segments = {
+            try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".wal") }.count
+        }
+        #expect(try segments() >= 5)
+        let records = try readAll(log, from: log.confirmedPosition)
+        #expect(text(records) == (0..<10).map { "record number \($0)" })
+        log.confirm(records)
+        #expect(try segments() == 1)
+        #expect(log.status.bufferedBytes == 0 && log.status.oldestAppendedAt == nil)
+    }
+
+    @Test func readWaitsForAnAppend() throws {
+        let log = try open(temporaryDirectory())
+        defer { log.close() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { try? log.append(Array("late".utf8), lineCount: 1) }
+        let records = try log.read(
+            from: log.confirmedPosition, maxBytes: 100, maxLines: 100, until: Date().addingTimeInterval(10))
+        #expect(text(records) == ["late"])
+    }
+}
