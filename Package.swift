@@ -52,7 +52,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PlantBuddyTests",
-            dependencies: ["PlantBuddy", "plantbuddy", "InfluxClient", "CurlClient", "HTTPServer", "Hashing", "Observability", "TestSupport"],
+            dependencies: ["PlantBuddy", "plantbuddy", "InfluxClient", "CurlClient", "HTTPServer", "Hashing", "Observability", "TestSupport", "WriteAheadLog"],
             swiftSettings: strict
         ),
     ]

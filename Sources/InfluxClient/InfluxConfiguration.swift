@@ -13,11 +13,14 @@ public struct InfluxConfiguration: Sendable {
     /// The v1 database; defaults to the bucket name.
     public var database: String
     public var api: InfluxAPI
+    /// Send write bodies gzip-compressed (`Content-Encoding: gzip`).
+    public var gzip: Bool
 
     public init(
         url: String, token: String = "", org: String = "", bucket: String = "plantbuddy", database: String? = nil,
-        api: InfluxAPI = .auto
+        api: InfluxAPI = .auto, gzip: Bool = false
     ) {
+        self.gzip = gzip
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.token = token
         self.org = org

@@ -45,9 +45,13 @@ public final class InfluxDBClient: Sendable {
         case .v1:
             url = configuration.url + "/write?" + Self.query([("db", configuration.database), ("precision", "ns")])
         }
-        let request = HTTPClientRequest(
-            method: "POST", url: url,
-            headers: authorization + [("Content-Type", "text/plain; charset=utf-8")], body: lineProtocol)
+        var headers = authorization + [("Content-Type", "text/plain; charset=utf-8")]
+        var body = lineProtocol
+        if configuration.gzip, let compressed = Gzip.compress(lineProtocol) {
+            headers.append(("Content-Encoding", "gzip"))
+            body = compressed
+        }
+        let request = HTTPClientRequest(method: "POST", url: url, headers: headers, body: body)
         let response = try send(request)
         guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
     }

@@ -14,6 +14,7 @@ public final class Metrics: Sendable {
     }
 
     private let families = Mutex<[String: Family]>([:])
+    private let renderHooks = Mutex<[@Sendable () -> Void]>([])
 
     public init() {}
 
@@ -46,8 +47,15 @@ public final class Metrics: Sendable {
         }
     }
 
+    /// Runs `hook` before every render, to refresh gauges that are read rather than pushed
+    /// (such as the age of the oldest buffered reading).
+    public func onRender(_ hook: @escaping @Sendable () -> Void) {
+        renderHooks.withLock { $0.append(hook) }
+    }
+
     /// The whole registry in Prometheus text format 0.0.4.
     public func render() -> String {
+        for hook in renderHooks.withLock({ $0 }) { hook() }
         let snapshot = families.withLock { $0 }
         var text = ""
         for name in snapshot.keys.sorted() {

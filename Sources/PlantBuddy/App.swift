@@ -1,8 +1,10 @@
 import CurlClient
+import Foundation
 public import HTTPServer
 import InfluxClient
 public import Observability
 import Synchronization
+public import WriteAheadLog
 
 /// The gateway: routes, the endpoints behind them, and the services they share.
 public final class App: Sendable {
@@ -11,10 +13,12 @@ public final class App: Sendable {
     public let users: UserStore
     public let metrics: Metrics
     public let logger: Logger
+    public let buffer: WriteAheadLog
+    private let forwarder: Forwarder
     private let stopping = Atomic<Bool>(false)
 
     /// `clock` stamps readings; tests pass a fixed one to compare timestamps exactly.
-    public init(configuration: Configuration, clock: ReadingClock = ReadingClock()) {
+    public init(configuration: Configuration, clock: ReadingClock = ReadingClock()) throws(WriteAheadLogError) {
         var configuration = configuration
         configuration.server.logger.level = configuration.logLevel
         let logger = configuration.server.logger
@@ -27,9 +31,22 @@ public final class App: Sendable {
         curl.totalTimeout = configuration.influxTimeout
         let influx = InfluxDBClient(configuration: configuration.influx, http: CurlHTTPClient(configuration: curl))
         Self.describeMetrics(metrics)
+
+        var walConfiguration = WriteAheadLogConfiguration(directory: configuration.dataDirectory + "/wal")
+        walConfiguration.fsync = configuration.walFsync
+        walConfiguration.maxBufferedBytes = configuration.maxBufferedBytes
+        walConfiguration.segmentBytes = configuration.walSegmentBytes
+        buffer = try WriteAheadLog(configuration: walConfiguration)
+        Self.report(buffer.recovery, logger: logger)
+        forwarder = Forwarder(
+            log: buffer, influx: influx, policy: configuration.delivery,
+            deadLetters: DeadLetterFile(path: configuration.dataDirectory + "/dead-letter.jsonl"), logger: logger,
+            metrics: metrics)
+        metrics.onRender { [buffer, metrics] in Self.publish(buffer.status, to: metrics) }
+
         let write = WriteEndpoint(
             users: users, parser: DeviceLineParser(catalog: configuration.sensors), clock: clock,
-            influx: influx, logger: logger, metrics: metrics)
+            log: buffer, logger: logger, metrics: metrics)
 
         var router = Router()
         router.add(.post, "/write", write.respond)
@@ -42,7 +59,11 @@ public final class App: Sendable {
 
     /// Binds and starts serving; returns the port.
     @discardableResult
-    public func start() throws(SocketError) -> UInt16 { try server.start() }
+    public func start() throws(SocketError) -> UInt16 {
+        let port = try server.start()
+        forwarder.start()
+        return port
+    }
 
     /// Begins a graceful stop: no new connections, in-flight requests finish.
     public func stop() {
@@ -51,19 +72,65 @@ public final class App: Sendable {
         server.shutdown()
     }
 
+    /// Waits for the server to finish its requests, delivers what the grace period allows, and closes
+    /// the buffer; whatever is still unsent stays on disk for the next start.
     public func waitUntilStopped() {
         server.waitUntilStopped()
-        logger.info("stopped")
+        forwarder.stop()
+        buffer.close()
+        let status = buffer.status
+        logger.info("stopped", ["unsent_lines": String(status.bufferedLines)])
+    }
+
+    private static func report(_ recovery: WriteAheadLogRecovery, logger: Logger) {
+        if recovery.lines > 0 {
+            logger.info("replaying buffered readings from the last run", ["lines": String(recovery.lines)])
+        }
+        if recovery.truncatedBytes > 0 {
+            logger.warning(
+                "discarded an unfinished write at the end of the buffer (it was never acknowledged)",
+                ["bytes": String(recovery.truncatedBytes)])
+        }
+        if recovery.corruptBytes > 0 {
+            logger.error("skipped damaged bytes in the buffer files", ["bytes": String(recovery.corruptBytes)])
+        }
+    }
+
+    private static func publish(_ status: WriteAheadLogStatus, to metrics: Metrics) {
+        metrics.set("plantbuddy_buffer_lines", to: Double(status.bufferedLines))
+        metrics.set("plantbuddy_buffer_bytes", to: Double(status.bufferedBytes))
+        let age = status.oldestAppendedAt.map { max(0, Date().timeIntervalSince1970 - Double($0) / 1000) } ?? 0
+        metrics.set("plantbuddy_buffer_oldest_age_seconds", to: age)
+        metrics.set("plantbuddy_buffer_appends_total", to: Double(status.appends))
+        metrics.set("plantbuddy_buffer_fsyncs_total", to: Double(status.syncs))
     }
 
     private static func describeMetrics(_ metrics: Metrics) {
         metrics.describe("plantbuddy_http_requests_total", .counter, help: "Requests answered, by route and status.")
+        metrics.describe(
+            "plantbuddy_lines_accepted_total", .counter, help: "Readings buffered and acknowledged (204/400).")
         metrics.describe("plantbuddy_points_written_total", .counter, help: "Points InfluxDB acknowledged.")
+        metrics.describe("plantbuddy_batches_sent_total", .counter, help: "Write requests InfluxDB acknowledged.")
+        metrics.describe(
+            "plantbuddy_batches_retried_total", .counter, help: "Write requests that failed and will be retried.")
+        metrics.describe("plantbuddy_lines_dead_lettered_total", .counter, help: "Lines InfluxDB refused for good.")
+        metrics.describe("plantbuddy_buffer_lines", .gauge, help: "Readings buffered and not yet in InfluxDB.")
+        metrics.describe("plantbuddy_buffer_bytes", .gauge, help: "Bytes buffered and not yet in InfluxDB.")
+        metrics.describe("plantbuddy_buffer_oldest_age_seconds", .gauge, help: "Age of the oldest unsent reading.")
+        metrics.describe("plantbuddy_buffer_appends_total", .counter, help: "Requests appended to the buffer.")
+        metrics.describe("plantbuddy_buffer_fsyncs_total", .counter, help: "fsyncs of the buffer (group commit).")
+        metrics.describe(
+            "plantbuddy_buffer_refusals_total", .counter, help: "/write requests refused: buffer full or failing.")
+        metrics.describe(
+            "plantbuddy_influx_last_error_timestamp_seconds", .gauge, help: "When the last InfluxDB write failed.")
         metrics.describe("plantbuddy_lines_rejected_total", .counter, help: "Device lines refused as malformed.")
         metrics.describe(
             "plantbuddy_sensor_failures_total", .counter, help: "ERR lines: sensors the devices report failed.")
         metrics.describe("plantbuddy_auth_failures_total", .counter, help: "Requests with a missing or unknown token.")
         metrics.describe("plantbuddy_influx_write_errors_total", .counter, help: "Failed InfluxDB writes, by kind.")
+        metrics.describe(
+            "plantbuddy_dead_letter_errors_total", .counter, help: "Failures to write the dead-letter file.")
+        metrics.describe("plantbuddy_buffer_read_errors_total", .counter, help: "Failures to read the buffer files.")
     }
 }
 

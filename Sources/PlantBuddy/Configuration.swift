@@ -26,7 +26,9 @@ public struct Setting: Sendable {
 
     public static let all: [Setting] = [
         Setting(environment: "PLANTBUDDY_LISTEN", defaultValue: "127.0.0.1:5000", help: "host:port to listen on"),
-        Setting(environment: "PLANTBUDDY_DATA_DIR", defaultValue: "./data", help: "directory for the users file"),
+        Setting(
+            environment: "PLANTBUDDY_DATA_DIR", defaultValue: "./data",
+            help: "directory for the users file, the buffer and dead letters"),
         Setting(environment: "INFLUX_URL", defaultValue: "http://127.0.0.1:8086", help: "InfluxDB base URL"),
         Setting(environment: "INFLUX_TOKEN", defaultValue: "", help: "InfluxDB API token (prefer INFLUX_TOKEN_FILE)"),
         Setting(
@@ -37,6 +39,26 @@ public struct Setting: Sendable {
         Setting(
             environment: "INFLUX_DB", defaultValue: nil, help: "database for the v1 API (default: the bucket name)"),
         Setting(environment: "INFLUX_TIMEOUT", defaultValue: "10s", help: "whole-request timeout for InfluxDB calls"),
+        Setting(environment: "INFLUX_GZIP", defaultValue: "false", help: "gzip write bodies sent to InfluxDB"),
+        Setting(
+            environment: "PLANTBUDDY_WAL_FSYNC", defaultValue: "true",
+            help: "fsync readings before answering 204; false survives a gateway crash but not a power cut"),
+        Setting(
+            environment: "PLANTBUDDY_BUFFER_MAX_BYTES", defaultValue: "268435456",
+            help: "readings buffered for InfluxDB; when full, /write answers 503"),
+        Setting(environment: "PLANTBUDDY_WAL_SEGMENT_BYTES", defaultValue: "8388608", help: "size of one buffer file"),
+        Setting(environment: "PLANTBUDDY_BATCH_LINES", defaultValue: "5000", help: "most lines per InfluxDB write"),
+        Setting(environment: "PLANTBUDDY_BATCH_BYTES", defaultValue: "2097152", help: "most bytes per InfluxDB write"),
+        Setting(
+            environment: "PLANTBUDDY_FLUSH_INTERVAL", defaultValue: "1s",
+            help: "longest a reading waits for a fuller batch"),
+        Setting(environment: "PLANTBUDDY_RETRY_INITIAL", defaultValue: "1s", help: "first wait after a failed write"),
+        Setting(
+            environment: "PLANTBUDDY_RETRY_MAX", defaultValue: "60s",
+            help: "longest wait between retries (and the pace for 401/403/404)"),
+        Setting(
+            environment: "PLANTBUDDY_FLUSH_GRACE", defaultValue: "10s",
+            help: "at exit, time to deliver buffered readings before leaving them on disk"),
         Setting(
             environment: "PLANTBUDDY_SENSORS", defaultValue: SensorCatalog.standard.description,
             help: "sensor codes and their measurements"),
@@ -74,6 +96,10 @@ public struct Configuration: Sendable {
     public var influxTimeout: Duration = .seconds(10)
     public var sensors = SensorCatalog.standard
     public var logLevel = LogLevel.info
+    public var walFsync = true
+    public var maxBufferedBytes = 256 << 20
+    public var walSegmentBytes = 8 << 20
+    public var delivery = DeliveryPolicy()
 
     public init() {}
 
@@ -85,6 +111,13 @@ public struct Configuration: Sendable {
         }
         func required(_ name: String) -> String { value(name) ?? "" }
         func count(_ name: String) throws(ConfigurationError) -> Int { try Self.count(required(name), setting: name) }
+        func boolean(_ name: String) throws(ConfigurationError) -> Bool {
+            switch required(name).lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default: throw ConfigurationError(setting: name, message: "expected true or false, got '\(required(name))'")
+            }
+        }
         func duration(_ name: String) throws(ConfigurationError) -> Duration {
             try Self.duration(required(name), setting: name)
         }
@@ -120,7 +153,8 @@ public struct Configuration: Sendable {
         let bucket = required("INFLUX_BUCKET")
         guard !bucket.isEmpty else { throw ConfigurationError(setting: "INFLUX_BUCKET", message: "must not be empty") }
         influx = InfluxConfiguration(
-            url: url, token: token, org: org, bucket: bucket, database: value("INFLUX_DB"), api: api)
+            url: url, token: token, org: org, bucket: bucket, database: value("INFLUX_DB"), api: api,
+            gzip: try boolean("INFLUX_GZIP"))
         influxTimeout = try duration("INFLUX_TIMEOUT")
 
         sensors = try SensorCatalog(parsing: required("PLANTBUDDY_SENSORS"))
@@ -141,6 +175,16 @@ public struct Configuration: Sendable {
         server.shutdownGracePeriod = try duration("PLANTBUDDY_SHUTDOWN_GRACE")
         server.ioThreads = try count("PLANTBUDDY_IO_THREADS")
         server.workerThreads = try count("PLANTBUDDY_WORKER_THREADS")
+
+        walFsync = try boolean("PLANTBUDDY_WAL_FSYNC")
+        maxBufferedBytes = try count("PLANTBUDDY_BUFFER_MAX_BYTES")
+        walSegmentBytes = try count("PLANTBUDDY_WAL_SEGMENT_BYTES")
+        delivery.batchLines = try count("PLANTBUDDY_BATCH_LINES")
+        delivery.batchBytes = try count("PLANTBUDDY_BATCH_BYTES")
+        delivery.flushInterval = try duration("PLANTBUDDY_FLUSH_INTERVAL")
+        delivery.retryInitial = try duration("PLANTBUDDY_RETRY_INITIAL")
+        delivery.retryMax = try duration("PLANTBUDDY_RETRY_MAX")
+        delivery.shutdownGrace = try duration("PLANTBUDDY_FLUSH_GRACE")
     }
 
     /// Environment first, then `--flag value` / `--flag=value` on top.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import InfluxClient
 import Observability
+import WriteAheadLog
 
 /// `POST /write`: device lines in, InfluxDB points out, and an answer that never claims a line
 /// was stored when it was not.
@@ -9,7 +10,7 @@ struct WriteEndpoint: Sendable {
     let users: UserStore
     let parser: DeviceLineParser
     let clock: ReadingClock
-    let influx: InfluxDBClient
+    let log: WriteAheadLog
     let logger: Logger
     let metrics: Metrics
 
@@ -56,12 +57,12 @@ struct WriteEndpoint: Sendable {
         }
         if accepted > 0 {
             do {
-                try influx.write(lineProtocol)
+                try log.append(lineProtocol, lineCount: accepted)
             } catch {
-                return upstreamFailure(error, user: user.name, lines: accepted)
+                return bufferFailure(error, user: user.name, lines: accepted)
             }
         }
-        metrics.increment("plantbuddy_points_written_total", by: Double(accepted))
+        metrics.increment("plantbuddy_lines_accepted_total", by: Double(accepted))
         guard !rejected.isEmpty else { return HTTPResponse(status: .noContent) }
         metrics.increment("plantbuddy_lines_rejected_total", by: Double(rejected.count))
         logger.info(
@@ -79,26 +80,20 @@ struct WriteEndpoint: Sendable {
                 rejected: Array(rejected.prefix(Self.listedRejections))))
     }
 
-    private func upstreamFailure(_ error: InfluxError, user: String, lines: Int) -> HTTPResponse {
-        metrics.increment(
-            "plantbuddy_influx_write_errors_total", ["kind": error.isTransient ? "transient" : "rejected"])
-        logger.error("InfluxDB write failed", ["user": user, "lines": String(lines), "error": error.description])
-        if error.isTransient || Self.isConfigurationProblem(error) {
-            var response = Self.json(
-                .serviceUnavailable,
-                ErrorBody(code: "unavailable", message: "storage unavailable; nothing was stored, retry later"))
-            response.headers.add("Retry-After", "5")
-            return response
+    /// Nothing was kept: the device must retry, and `Retry-After` says when.
+    private func bufferFailure(_ error: WriteAheadLogError, user: String, lines: Int) -> HTTPResponse {
+        let kind: String
+        switch error {
+        case .full: kind = "full"
+        case .io: kind = "io"
+        case .closed: kind = "closed"
         }
-        return Self.json(
-            .badGateway,
-            ErrorBody(code: "rejected_by_storage", message: "InfluxDB refused the points; nothing was acknowledged"))
-    }
-
-    /// A bad token, missing database or permissions: the operator must fix it; devices should retry.
-    private static func isConfigurationProblem(_ error: InfluxError) -> Bool {
-        if case .server(let status, _, _) = error { return [401, 403, 404].contains(status) }
-        return false
+        metrics.increment("plantbuddy_buffer_refusals_total", ["reason": kind])
+        logger.error("cannot buffer readings", ["user": user, "lines": String(lines), "error": error.description])
+        var response = Self.json(
+            .serviceUnavailable, ErrorBody(code: "unavailable", message: "\(error); nothing was stored, retry later"))
+        response.headers.add("Retry-After", "5")
+        return response
     }
 
     struct ErrorBody: Encodable {

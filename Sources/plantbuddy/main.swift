@@ -39,7 +39,7 @@ let environment = ProcessInfo.processInfo.environment
 switch arguments.first {
 case "serve":
     do {
-        let app = App(
+        let app = try App(
             configuration: try Configuration(arguments: Array(arguments.dropFirst()), environment: environment))
         try app.start()
         onTerminationSignal { app.stop() }
