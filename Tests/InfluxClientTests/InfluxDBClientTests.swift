@@ -29,6 +29,16 @@ import Testing
         #expect((rows.first?.1["time"] as? NSNumber)?.int64Value == 1_000)
     }
 
+    @Test func gzipBodiesAreAcceptedByRealInfluxDB1() throws {
+        let influxd = try InfluxDServer.shared()
+        let database = try influxd.createDatabase("gzip")
+        let client = InfluxDBClient(
+            configuration: InfluxConfiguration(url: influxd.url, database: database, api: .v1, gzip: true))
+        let lines = (0..<500).map { "m,device_id=01 reading=\($0)i \(1_000 + $0)\n" }.joined()
+        try client.write(Array(lines.utf8))
+        #expect(try influxd.rows("SELECT count(reading) FROM m", database: database).first?.1["count"] as? Int == 500)
+    }
+
     @Test func realInfluxDB1ErrorCarriesStatusAndMessage() throws {
         let influxd = try InfluxDServer.shared()
         let client = InfluxDBClient(

@@ -48,27 +48,12 @@ import Testing
 
     @Test func sigtermStopsTheServerCleanly() throws {
         let directory = NSTemporaryDirectory() + "plantbuddy-sig-\(UUID().uuidString)"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", directory]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        // The server logs the port it was given: `msg=listening address=127.0.0.1:PORT`.
-        var log = ""
-        while !log.contains("msg=listening") {
-            let data = errors.fileHandleForReading.availableData
-            guard !data.isEmpty else { break }
-            log += String(decoding: data, as: UTF8.self)
-        }
-        let portText = try #require(log.split(separator: "address=127.0.0.1:").last?.prefix { $0.isNumber })
-        let connection = try RawConnection(port: try #require(UInt16(portText)))
+        let gateway = try GatewayProcess(binary: Self.binary, arguments: ["--data-dir", directory])
+        let connection = try RawConnection(port: gateway.port)
         try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try connection.readResponse().status == 200)
-        process.terminate()  // SIGTERM
-        log += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(log.contains("msg=stopped"))
+        gateway.signal(SIGTERM)
+        #expect(gateway.waitForExit() == 0)
+        #expect(gateway.log.contains("msg=stopped"))
     }
 }

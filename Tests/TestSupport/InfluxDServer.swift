@@ -6,7 +6,7 @@ import Glibc
 public final class InfluxDServer: @unchecked Sendable {
     public let port: UInt16
     public let directory: String
-    private let process: Process
+    private var process = Process()
 
     public var url: String { "http://127.0.0.1:\(port)" }
 
@@ -36,7 +36,7 @@ public final class InfluxDServer: @unchecked Sendable {
     private static let lock = NSLock()
 
     public init() throws {
-        guard let influxd = Self.findExecutable("influxd") else {
+        guard Self.findExecutable("influxd") != nil else {
             throw TestError("influxd not found on PATH: install Debian's influxdb package (scripts/test does)")
         }
         directory = NSTemporaryDirectory() + "plantbuddy-test-influxd-\(getpid())-\(UUID().uuidString.prefix(8))"
@@ -63,14 +63,37 @@ public final class InfluxDServer: @unchecked Sendable {
               enabled = false
             """
         try config.write(toFile: directory + "/influxdb.conf", atomically: true, encoding: .utf8)
+        try launch()
+    }
+
+    private func launch() throws {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: influxd)
+        process.executableURL = URL(fileURLWithPath: Self.findExecutable("influxd") ?? "influxd")
         process.arguments = ["run", "-config", directory + "/influxdb.conf"]
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         process.standardError = try FileHandle(
             forWritingTo: URL(fileURLWithPath: Self.touch(directory + "/influxd.log")))
         try process.run()
         try waitUntilReady()
+    }
+
+    /// Stops the server but keeps its data, to simulate an outage.
+    public func pause() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Starts it again on the same port with the same data.
+    public func resume() throws { try launch() }
+
+    /// Writes line protocol straight to InfluxDB, bypassing the gateway.
+    public func write(_ lineProtocol: String, database: String) throws {
+        let connection = try RawConnection(port: port)
+        try connection.send(
+            "POST /write?db=\(Self.formEncode(database))&precision=ns HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Length: \(lineProtocol.utf8.count)\r\nConnection: close\r\n\r\n" + lineProtocol)
+        let response = try connection.readResponse()
+        guard response.status == 204 else { throw TestError("write failed: \(response.status) \(response.bodyText)") }
     }
 
     public func stop() {

@@ -1,0 +1,85 @@
+import CurlClient
+import Foundation
+import HTTPServer
+import InfluxClient
+import Observability
+import PlantBuddy
+import TestSupport
+import WriteAheadLog
+
+/// Every test gateway's clock starts here, so stored timestamps can be compared exactly.
+let gatewayFirstStamp: Int64 = 1_700_000_000_000_000_000
+
+/// A gateway running in-process on an ephemeral port, and a real libcurl client for it.
+struct Gateway {
+    let app: App
+    let port: UInt16
+    let http = CurlHTTPClient()
+
+    func post(_ body: String, token: String?, path: String = "/write") throws -> HTTPClientResponse {
+        let headers = token.map { [("Authorization", "Token \($0)")] } ?? []
+        return try http.send(
+            HTTPClientRequest(
+                method: "POST", url: "http://127.0.0.1:\(port)\(path)", headers: headers, body: Array(body.utf8)))
+    }
+
+    func get(_ path: String) throws -> HTTPClientResponse {
+        try http.send(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"))
+    }
+
+    /// Acknowledged readings reach InfluxDB in the background; wait until the buffer is empty.
+    func waitUntilDelivered(timeout: TimeInterval = 30) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while app.buffer.status.bufferedLines > 0 {
+            guard Date() < deadline else {
+                throw TestError("\(app.buffer.status.bufferedLines) lines still buffered")
+            }
+            usleep(20_000)
+        }
+    }
+}
+
+/// Starts a gateway on an ephemeral port whose clock starts at `firstStamp`, runs `body`, stops it.
+func withGateway(
+    influxURL: String, database: String, configure: (inout Configuration) -> Void = { _ in },
+    _ body: (Gateway) throws -> Void
+) throws {
+    var configuration = Configuration()
+    configuration.server.port = 0
+    configuration.logLevel = .error
+    configuration.dataDirectory = NSTemporaryDirectory() + "plantbuddy-e2e-\(UUID().uuidString)"
+    configuration.influx = InfluxConfiguration(url: influxURL, bucket: database, api: .auto)
+    configuration.delivery.flushInterval = .milliseconds(50)
+    configuration.delivery.retryInitial = .milliseconds(100)
+    configuration.delivery.retryMax = .milliseconds(500)
+    configure(&configuration)
+    let app = try App(configuration: configuration, clock: ReadingClock(now: { gatewayFirstStamp }))
+    let port = try app.start()
+    defer {
+        app.stop()
+        app.waitUntilStopped()
+    }
+    try body(Gateway(app: app, port: port))
+}
+
+struct StoredPoint: Equatable, CustomStringConvertible {
+    let measurement: String
+    let deviceID: String
+    let user: String
+    let reading: Int64
+    let time: Int64
+    var description: String { "\(measurement),device_id=\(deviceID),user=\(user) reading=\(reading)i \(time)" }
+}
+
+func storedPoints(_ influxd: InfluxDServer, database: String, user: String? = nil) throws -> [StoredPoint] {
+    let filter = user == nil ? "" : #" WHERE "user" = $user"#
+    let rows = try influxd.rows(
+        #"SELECT "device_id", "user", "reading" FROM /.*/"# + filter, database: database,
+        parameters: user.map { ["user": $0] } ?? [:])
+    return rows.map { measurement, columns in
+        StoredPoint(
+            measurement: measurement, deviceID: columns["device_id"] as? String ?? "?",
+            user: columns["user"] as? String ?? "?", reading: (columns["reading"] as? NSNumber)?.int64Value ?? -1,
+            time: (columns["time"] as? NSNumber)?.int64Value ?? -1)
+    }.sorted { $0.time < $1.time }
+}
