@@ -28,11 +28,20 @@ public final class Metrics: Sendable {
     }
 
     public func increment(_ name: String, _ labels: [String: String] = [:], by amount: Double = 1) {
-        update(name, labels) { $0 += amount }
+        update(name, labels, kind: .counter) { $0 += amount }
     }
 
     public func set(_ name: String, _ labels: [String: String] = [:], to value: Double) {
-        update(name, labels) { $0 = value }
+        update(name, labels, kind: .gauge) { $0 = value }
+    }
+
+    /// Sets one sample and drops the family's others: for "info" gauges whose labels carry the
+    /// current state (such as the last error's message).
+    public func replace(_ name: String, _ labels: [String: String], with value: Double) {
+        let key = Self.labelText(labels)
+        families.withLock { families in
+            families[name, default: Family(help: name, kind: .gauge)].samples = [key: value]
+        }
     }
 
     public func value(_ name: String, _ labels: [String: String] = [:]) -> Double {
@@ -40,10 +49,11 @@ public final class Metrics: Sendable {
         return families.withLock { $0[name]?.samples[key] ?? 0 }
     }
 
-    private func update(_ name: String, _ labels: [String: String], _ change: (inout Double) -> Void) {
+    /// `kind` applies only to a family nobody described first.
+    private func update(_ name: String, _ labels: [String: String], kind: Kind, _ change: (inout Double) -> Void) {
         let key = Self.labelText(labels)
         families.withLock { families in
-            change(&families[name, default: Family(help: name, kind: .counter)].samples[key, default: 0])
+            change(&families[name, default: Family(help: name, kind: kind)].samples[key, default: 0])
         }
     }
 

@@ -123,6 +123,8 @@ public final class App: Sendable {
             "plantbuddy_buffer_refusals_total", .counter, help: "/write requests refused: buffer full or failing.")
         metrics.describe(
             "plantbuddy_influx_last_error_timestamp_seconds", .gauge, help: "When the last InfluxDB write failed.")
+        metrics.describe(
+            "plantbuddy_influx_last_error_info", .gauge, help: "The last InfluxDB write error, as a label.")
         metrics.describe("plantbuddy_lines_rejected_total", .counter, help: "Device lines refused as malformed.")
         metrics.describe(
             "plantbuddy_sensor_failures_total", .counter, help: "ERR lines: sensors the devices report failed.")

@@ -135,6 +135,8 @@ final class Forwarder: @unchecked Sendable {
                 attempt = 0
             } catch {
                 metrics.set("plantbuddy_influx_last_error_timestamp_seconds", to: Date().timeIntervalSince1970)
+                metrics.replace(
+                    "plantbuddy_influx_last_error_info", ["error": String(error.description.prefix(200))], with: 1)
                 switch Self.remedy(for: error) {
                 case .split where range.count == 1:
                     if deadLetter(lines[range.lowerBound], error) {

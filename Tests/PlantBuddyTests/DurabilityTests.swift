@@ -140,7 +140,9 @@ import WriteAheadLog
             #expect(entries.count == 1)
             #expect(entries.first?.contains(#""line":"light,device_id=01,user=conflict reading=200i"#) == true)
             #expect(entries.first?.contains("field type conflict") == true)
-            #expect(try gateway.get("/metrics").bodyText.contains("plantbuddy_lines_dead_lettered_total 1"))
+            let metrics = try gateway.get("/metrics").bodyText
+            #expect(metrics.contains("plantbuddy_lines_dead_lettered_total 1"))
+            #expect(metrics.contains(#"plantbuddy_influx_last_error_info{error="InfluxDB answered 400: partial write"#))
         }
     }
 

@@ -1,0 +1,55 @@
+import Observability
+import Synchronization
+import Testing
+
+private final class Lines: Sendable {
+    let captured = Mutex<[String]>([])
+}
+
+@Suite struct ObservabilityTests {
+    @Test func metricsRenderInPrometheusTextFormat() {
+        let metrics = Metrics()
+        metrics.describe("requests_total", .counter, help: "Requests.")
+        metrics.describe("idle_total", .counter, help: "Never touched.")
+        metrics.increment("requests_total", ["route": "/write", "status": "204"], by: 2)
+        metrics.increment("requests_total", ["status": "400", "route": "/write"])
+        metrics.set("depth", to: 1.5)
+        #expect(
+            metrics.render() == """
+                # HELP depth depth
+                # TYPE depth gauge
+                depth 1.5
+                # HELP idle_total Never touched.
+                # TYPE idle_total counter
+                idle_total 0
+                # HELP requests_total Requests.
+                # TYPE requests_total counter
+                requests_total{route="/write",status="204"} 2
+                requests_total{route="/write",status="400"} 1
+
+                """)
+    }
+
+    @Test func labelValuesAreEscapedAndReplaceKeepsOneSample() {
+        let metrics = Metrics()
+        metrics.describe("last_error_info", .gauge, help: "Last error.")
+        metrics.replace("last_error_info", ["error": "first"], with: 1)
+        metrics.replace("last_error_info", ["error": "say \"no\"\\\nnow"], with: 1)
+        #expect(metrics.render().contains(#"last_error_info{error="say \"no\"\\\nnow"} 1"#))
+        #expect(!metrics.render().contains("first"))
+    }
+
+    /// A logged value cannot forge another field or another line.
+    @Test func logfmtQuotesAndEscapesValues() {
+        let lines = Lines()
+        let logger = Logger(level: .info) { line in lines.captured.withLock { $0.append(line) } }
+        logger.debug("hidden")
+        logger.warning("bad input", ["user": "rick level=error", "text": "a\nts=forged", "plain": "ok"])
+        let captured = lines.captured.withLock { $0 }
+        #expect(captured.count == 1)
+        #expect(captured[0].hasPrefix("ts="))
+        #expect(
+            captured[0].hasSuffix(
+                #"level=warn msg="bad input" user="rick level=error" text="a\nts=forged" plain=ok"#))
+    }
+}
