@@ -14,6 +14,6 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The packages the build and tests need: libcurl's headers (and pkg-config to find them) and InfluxDB 1.x.
-BUILD_PACKAGES=(libcurl4-openssl-dev pkg-config)
+# The packages the build and tests need: libcurl and zlib headers (pkg-config finds them), and InfluxDB 1.x.
+BUILD_PACKAGES=(libcurl4-openssl-dev zlib1g-dev pkg-config)
 INFLUXDB_PACKAGES=(influxdb)
