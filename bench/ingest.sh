@@ -26,25 +26,8 @@ trap cleanup EXIT
 swift build -c release --product plantbuddy >&2
 PLANTBUDDY="$(swift build -c release --show-bin-path)/plantbuddy"
 
-cat > "$WORK/influxdb.conf" <<CONF
-reporting-enabled = false
-bind-address = "127.0.0.1:$((INFLUX_PORT + 1))"
-[meta]
-  dir = "$WORK/influxdb/meta"
-[data]
-  dir = "$WORK/influxdb/data"
-  wal-dir = "$WORK/influxdb/wal"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:$INFLUX_PORT"
-  log-enabled = false
-[monitor]
-  store-enabled = false
-CONF
-influxd run -config "$WORK/influxdb.conf" >"$WORK/influxd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$INFLUX_PORT/ping" >/dev/null && break; sleep 0.1; done
-curl -sf -XPOST "http://127.0.0.1:$INFLUX_PORT/query" --data-urlencode 'q=CREATE DATABASE bench' >/dev/null
+start_influxd "$WORK/influxdb" "$INFLUX_PORT"
+pids+=("$INFLUXD_PID")
 
 metric() { curl -s "http://127.0.0.1:$GATEWAY_PORT/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
 
@@ -53,7 +36,7 @@ run() {
     export PB_TOKEN
     PB_TOKEN=$("$PLANTBUDDY" users add bench --data-dir "$data")
     taskset -c 0 "$PLANTBUDDY" serve --data-dir "$data" --listen "127.0.0.1:$GATEWAY_PORT" \
-        --influx-url "http://127.0.0.1:$INFLUX_PORT" --influx-db bench --wal-fsync "$fsync" \
+        --influx-url "http://127.0.0.1:$INFLUX_PORT" --influx-db plantbuddy --wal-fsync "$fsync" \
         --log-level warn 2>"$WORK/gateway-$fsync.log" &
     local gateway=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GATEWAY_PORT/metrics" >/dev/null && break; sleep 0.1; done

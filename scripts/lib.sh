@@ -17,3 +17,34 @@ ensure_packages() {
 # The packages the build and tests need: libcurl and zlib headers (pkg-config finds them), and InfluxDB 1.x.
 BUILD_PACKAGES=(libcurl4-openssl-dev zlib1g-dev pkg-config)
 INFLUXDB_PACKAGES=(influxdb)
+
+# start_influxd DIR PORT: runs Debian's influxd on 127.0.0.1:PORT (its RPC port is PORT+1) with its
+# data under DIR, waits until it answers, and creates the database `plantbuddy`. Sets INFLUXD_PID.
+start_influxd() {
+    local dir=$1 port=$2
+    mkdir -p "$dir"
+    cat > "$dir/influxdb.conf" <<CONF
+reporting-enabled = false
+bind-address = "127.0.0.1:$((port + 1))"
+[meta]
+  dir = "$dir/meta"
+[data]
+  dir = "$dir/data"
+  wal-dir = "$dir/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:$port"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+CONF
+    influxd run -config "$dir/influxdb.conf" >"$dir/influxd.log" 2>&1 &
+    INFLUXD_PID=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/ping" >/dev/null && break; sleep 0.1; done
+    if ! kill -0 "$INFLUXD_PID" 2>/dev/null; then
+        echo "influxd did not start (is port $port taken?):" >&2
+        tail -5 "$dir/influxd.log" >&2
+        return 1
+    fi
+    curl -sf -XPOST "http://127.0.0.1:$port/query" --data-urlencode 'q=CREATE DATABASE plantbuddy' >/dev/null
+}
