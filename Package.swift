@@ -24,7 +24,8 @@ let package = Package(
 
         // Leaves: each knows nothing of the others.
         .target(name: "Observability", swiftSettings: strict),
-        .target(name: "Hashing", swiftSettings: strict),
+        // Always optimised: password hashing runs hundreds of thousands of rounds, even in debug builds.
+        .target(name: "Hashing", swiftSettings: strict + [.unsafeFlags(["-O"])]),
         .target(name: "HTTPServer", dependencies: ["CSystemLinux", "Observability"], swiftSettings: strict),
         .target(name: "CurlClient", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "InfluxClient", dependencies: ["CurlClient", "CZlib"], swiftSettings: strict),
