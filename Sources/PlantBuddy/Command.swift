@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import HTTPServer
 
 /// `plantbuddy <command>`: the executable's whole behaviour, testable without a process.
@@ -11,10 +12,18 @@ public enum Command {
           plantbuddy users remove NAME           delete a user
           plantbuddy users rotate-token NAME     replace a user's device token; prints the new one
           plantbuddy simulate --url URL --token TOKEN [--devices N] [--interval 5s] [--dry]
+          plantbuddy csv < response.csv          annotated CSV on stdin → JSON on stdout (debugging)
           plantbuddy help                        list every setting
         """
 
     /// Runs a command other than `serve` (which the executable runs itself, for signal handling).
+    /// Standard input, 64 KiB at a time; nil at the end.
+    private static func readChunk() -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        let count = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+        return count > 0 ? Array(chunk.prefix(count)) : nil
+    }
+
     public static func run(
         _ arguments: [String], environment: [String: String], output: (String) -> Void,
         errors: (String) -> Void
@@ -23,6 +32,10 @@ public enum Command {
         case ("help", _), ("--help", _), ("-h", _):
             output(usage + "\n\nsettings (flag / environment variable, default):\n" + settingsTable())
             return 0
+        case ("csv", _):
+            let outcome = AnnotatedCSVJSON.convert(readChunk)
+            output(outcome.json)
+            return outcome.status
         case ("users", let subcommand?):
             return users(
                 subcommand, Array(arguments.dropFirst(2)), environment: environment, output: output, errors: errors)

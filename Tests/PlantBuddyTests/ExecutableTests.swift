@@ -15,15 +15,19 @@ import Testing
         let errors: String
     }
 
-    private func run(_ arguments: [String]) throws -> Run {
+    private func run(_ arguments: [String], input: String? = nil) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
+        let stdin = Pipe()
+        process.standardInput = stdin
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        stdin.fileHandleForWriting.write(Data((input ?? "").utf8))
+        try stdin.fileHandleForWriting.close()
         let outText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let errText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -38,6 +42,28 @@ import Testing
         #expect(try run(["users", "list", "--data-dir", directory]).output == "rick sanchez\n")
         let duplicate = try run(["users", "add", "rick sanchez", "--data-dir", directory])
         #expect(duplicate.status == 1 && duplicate.errors.contains("already exists"))
+    }
+
+    /// The documented JSON shape, exactly, for a table and for an in-stream error.
+    @Test func csvCommandPrintsTablesAsJSON() throws {
+        let table = try run(
+            ["csv"],
+            input: "#datatype,string,long,double,dateTime:RFC3339\r\n#group,false,false,false,true\r\n"
+                + "#default,_result,,,\r\n,result,table,_value,_time\r\n,,0,2.5,2020-02-27T16:20:00.000Z\r\n,,0,,")
+        #expect(table.status == 0)
+        #expect(
+            table.output
+                == #"{"ok":true,"tables":[{"result":"_result","table":0,"columns":["#
+                + #"{"name":"result","type":"string","group":false,"default":"_result"},"#
+                + #"{"name":"table","type":"long","group":false,"default":""},"#
+                + #"{"name":"_value","type":"double","group":false,"default":""},"#
+                + #"{"name":"_time","type":"dateTime:RFC3339","group":true,"default":""}],"records":["#
+                + #"{"result":"_result","table":0,"_value":2.5,"_time":"2020-02-27T16:20:00Z"},"#
+                + #"{"result":"_result","table":0,"_value":null,"_time":null}]}]}"# + "\n")
+        let failure = try run(
+            ["csv"], input: "#datatype,string,string\n,error,reference\n,\"bucket \"\"x\"\" not found\",\n")
+        #expect(failure.status == 1)
+        #expect(failure.output == #"{"ok":false,"error":"bucket \"x\" not found","reference":""}"# + "\n")
     }
 
     @Test func badSettingStopsStartUpWithOneLineNamingIt() throws {
