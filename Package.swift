@@ -30,11 +30,14 @@ let package = Package(
         .target(name: "CurlClient", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "InfluxClient", dependencies: ["CurlClient", "CZlib"], swiftSettings: strict),
         .target(name: "WriteAheadLog", swiftSettings: strict),
+        .target(name: "SVGChart", swiftSettings: strict),
 
         // The application and its thin executable.
         .target(
             name: "PlantBuddy",
-            dependencies: ["HTTPServer", "InfluxClient", "CurlClient", "Hashing", "Observability", "WriteAheadLog"],
+            dependencies: [
+                "HTTPServer", "InfluxClient", "CurlClient", "Hashing", "Observability", "SVGChart", "WriteAheadLog",
+            ],
             swiftSettings: strict
         ),
         .executableTarget(name: "plantbuddy", dependencies: ["PlantBuddy"], swiftSettings: strict),
@@ -45,6 +48,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: strict),
+        .testTarget(name: "SVGChartTests", dependencies: ["SVGChart"], swiftSettings: strict),
         .testTarget(name: "WriteAheadLogTests", dependencies: ["WriteAheadLog"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Observability", "TestSupport"], swiftSettings: strict),
         .testTarget(
