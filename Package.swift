@@ -31,12 +31,14 @@ let package = Package(
         .target(name: "InfluxClient", dependencies: ["CurlClient", "CZlib"], swiftSettings: strict),
         .target(name: "WriteAheadLog", swiftSettings: strict),
         .target(name: "SVGChart", swiftSettings: strict),
+        .target(name: "HTMLTemplate", swiftSettings: strict),
 
         // The application and its thin executable.
         .target(
             name: "PlantBuddy",
             dependencies: [
-                "HTTPServer", "InfluxClient", "CurlClient", "Hashing", "Observability", "SVGChart", "WriteAheadLog",
+                "HTTPServer", "InfluxClient", "CurlClient", "Hashing", "HTMLTemplate", "Observability", "SVGChart",
+                "WriteAheadLog",
             ],
             swiftSettings: strict
         ),
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: strict),
         .testTarget(name: "SVGChartTests", dependencies: ["SVGChart"], swiftSettings: strict),
+        .testTarget(name: "HTMLTemplateTests", dependencies: ["HTMLTemplate"], swiftSettings: strict),
         .testTarget(name: "WriteAheadLogTests", dependencies: ["WriteAheadLog"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Observability", "TestSupport"], swiftSettings: strict),
         .testTarget(

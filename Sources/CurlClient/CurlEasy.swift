@@ -18,8 +18,8 @@ final class CurlEasy: @unchecked Sendable {
 
     deinit { curl_easy_cleanup(handle) }
 
-    /// Performs one request. With `onBody`, body bytes go to it as they arrive instead of being
-    /// buffered; returning false from it aborts the transfer.
+    /// Performs one request. With `onBody`, the body of a 2xx response goes to it as it arrives
+    /// instead of being buffered (returning false aborts); other responses are buffered as usual.
     func perform(
         _ request: HTTPClientRequest, onBody: ((UnsafeRawBufferPointer) -> Bool)? = nil
     ) throws(CurlError) -> HTTPClientResponse {
@@ -116,6 +116,8 @@ private final class TransferSink {
     var body: [UInt8] = []
     var exceededLimit = false
     var aborted = false
+    /// From the latest status line, so the body callback knows whether to stream.
+    var status = 0
 
     init(limit: Int, onBody: ((UnsafeRawBufferPointer) -> Bool)?) {
         self.limit = limit
@@ -123,7 +125,7 @@ private final class TransferSink {
     }
 
     func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if let onBody {
+        if let onBody, (200..<300).contains(status) {
             aborted = !onBody(bytes)
             return !aborted
         }
@@ -139,6 +141,7 @@ private final class TransferSink {
         let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: "\r\n")
         if line.hasPrefix("HTTP/") {
             headers.removeAll()  // a new response (after 100 Continue or a redirect) starts over
+            status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         } else {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { return }

@@ -15,8 +15,9 @@ public final class CurlHTTPClient: Sendable {
         try withHandle { easy throws(CurlError) in try easy.perform(request) }
     }
 
-    /// Sends the request and hands body bytes to `onBody` as they arrive; the returned response
-    /// has an empty body. Returning false from `onBody` aborts with `CurlError.aborted`.
+    /// Sends the request and, for a 2xx answer, hands body bytes to `onBody` as they arrive (the
+    /// returned response then has an empty body); any other answer's body is buffered in the response.
+    /// Returning false from `onBody` aborts with `CurlError.aborted`.
     public func stream(
         _ request: HTTPClientRequest, onBody: (UnsafeRawBufferPointer) -> Bool
     ) throws(CurlError) -> HTTPClientResponse {

@@ -38,12 +38,15 @@ public enum InfluxError: Error, Equatable, Sendable, CustomStringConvertible {
     case server(status: Int, message: String, retryAfter: Int?)
     /// The answer could not be understood.
     case invalidResponse(String)
+    /// The query failed after results had started: an error table in the stream.
+    case queryFailed(String)
 
     public var description: String {
         switch self {
         case .unreachable(let message): "InfluxDB unreachable: \(message)"
         case .server(let status, let message, _): "InfluxDB answered \(status): \(message)"
         case .invalidResponse(let message): "unexpected InfluxDB response: \(message)"
+        case .queryFailed(let message): "InfluxDB query failed: \(message)"
         }
     }
 
@@ -52,7 +55,7 @@ public enum InfluxError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .unreachable: true
         case .server(let status, _, _): status == 429 || status >= 500
-        case .invalidResponse: false
+        case .invalidResponse, .queryFailed: false
         }
     }
 }

@@ -77,6 +77,49 @@ public final class InfluxDBClient: Sendable {
         return response.body
     }
 
+    /// Runs a Flux script through `POST /api/v2/query` and parses the annotated CSV as it streams in;
+    /// memory stays bounded whatever the size of the answer. Errors before the first byte (HTTP status)
+    /// and error tables inside the stream both throw, with the server's message.
+    public func flux(_ script: String, _ onEvent: (AnnotatedCSVEvent) -> Void) throws(InfluxError) {
+        let body =
+            #"{"query":\#(Self.jsonString(script)),"type":"flux","dialect":{"header":true,"delimiter":",","#
+            + ##""annotations":["datatype","group","default"],"commentPrefix":"#","dateTimeFormat":"RFC3339"}}"##
+        let request = HTTPClientRequest(
+            method: "POST", url: configuration.url + "/api/v2/query?" + Self.query([("org", configuration.org)]),
+            headers: authorization + [("Content-Type", "application/json"), ("Accept", "application/csv")],
+            body: Array(body.utf8))
+        var parser = AnnotatedCSVParser()
+        var streamError: AnnotatedCSVError?
+        let response: HTTPClientResponse
+        do {
+            response = try http.stream(request) { bytes in
+                do throws(AnnotatedCSVError) {
+                    try parser.feed(bytes, onEvent)
+                    return true
+                } catch {
+                    streamError = error
+                    return false
+                }
+            }
+        } catch {
+            if let streamError { throw .queryFailed(streamError.description) }
+            throw .unreachable(error.description)
+        }
+        guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
+        do throws(AnnotatedCSVError) {
+            try parser.finish(onEvent)
+        } catch {
+            throw .queryFailed(error.description)
+        }
+    }
+
+    static func jsonString(_ text: String) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes]) else {
+            return "\"\""
+        }
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)  // strip the array brackets
+    }
+
     private var authorization: [(name: String, value: String)] {
         configuration.token.isEmpty ? [] : [("Authorization", "Token \(configuration.token)")]
     }

@@ -181,7 +181,7 @@ final class Forwarder: @unchecked Sendable {
 
     private static func remedy(for error: InfluxError) -> Remedy {
         switch error {
-        case .unreachable, .invalidResponse: .retry(after: nil, operatorMustAct: false)
+        case .unreachable, .invalidResponse, .queryFailed: .retry(after: nil, operatorMustAct: false)
         case .server(let status, _, let retryAfter):
             switch status {
             case 401, 403, 404: .retry(after: nil, operatorMustAct: true)
