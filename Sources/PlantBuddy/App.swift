@@ -18,7 +18,7 @@ public final class App: Sendable {
     private let stopping = Atomic<Bool>(false)
 
     /// `clock` stamps readings; tests pass a fixed one to compare timestamps exactly.
-    public init(configuration: Configuration, clock: ReadingClock = ReadingClock()) throws(WriteAheadLogError) {
+    public init(configuration: Configuration, clock: ReadingClock = ReadingClock()) throws(StartupError) {
         var configuration = configuration
         configuration.server.logger.level = configuration.logLevel
         let logger = configuration.server.logger
@@ -36,7 +36,11 @@ public final class App: Sendable {
         walConfiguration.fsync = configuration.walFsync
         walConfiguration.maxBufferedBytes = configuration.maxBufferedBytes
         walConfiguration.segmentBytes = configuration.walSegmentBytes
-        buffer = try WriteAheadLog(configuration: walConfiguration)
+        do {
+            buffer = try WriteAheadLog(configuration: walConfiguration)
+        } catch {
+            throw .buffer(error)
+        }
         Self.report(buffer.recovery, logger: logger)
         forwarder = Forwarder(
             log: buffer, influx: influx, policy: configuration.delivery,
@@ -48,8 +52,34 @@ public final class App: Sendable {
             users: users, parser: DeviceLineParser(catalog: configuration.sensors), clock: clock,
             log: buffer, logger: logger, metrics: metrics)
 
+        let graphPath = configuration.fluxDirectory + "/graph.flux"
+        guard let graphScript = try? String(contentsOfFile: graphPath, encoding: .utf8) else {
+            throw .missingFile(path: graphPath, setting: "PLANTBUDDY_FLUX_DIR")
+        }
+        let sessionKey: [UInt8]
+        do {
+            sessionKey = try SessionSigner.loadKey(dataDirectory: configuration.dataDirectory)
+        } catch {
+            throw .users(error)
+        }
+        let pages = PageEndpoints(
+            users: users, passwords: PasswordHasher(iterations: configuration.passwordIterations),
+            sessions: SessionSigner(
+                key: sessionKey, lifetime: configuration.sessionLifetime,
+                secureCookies: configuration.publicURL.hasPrefix("https://")),
+            readings: ReadingsSource(
+                influx: influx, graphScript: graphScript, catalog: configuration.sensors,
+                downsampledBucket: configuration.downsampledBucket),
+            templates: try PageTemplates(directory: configuration.templatesDirectory),
+            publicURL: configuration.publicURL,
+            logger: logger, metrics: metrics)
+
         var router = Router()
         router.add(.post, "/write", write.respond)
+        router.add(.get, "/", pages.home)
+        router.add(.get, "/login", pages.showLogin)
+        router.add(.post, "/login", pages.login)
+        router.add(.post, "/logout", pages.logout)
         router.add(.get, "/metrics") { [metrics] _ in
             HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         }

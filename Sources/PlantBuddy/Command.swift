@@ -1,18 +1,24 @@
 import Foundation
 import Glibc
 import HTTPServer
+import InfluxClient
 
 /// `plantbuddy <command>`: the executable's whole behaviour, testable without a process.
 public enum Command {
     public static let usage = """
         usage:
           plantbuddy serve [--flag value …]      run the gateway (settings: plantbuddy help)
-          plantbuddy users add NAME              create a user; prints its device token once
+          plantbuddy users add NAME [--password-stdin]
+                                                 create a user; prints its device token once (the
+                                                 password, for signing in, is stdin's first line)
+          plantbuddy users set-password NAME --password-stdin
           plantbuddy users list                  list user names
           plantbuddy users remove NAME           delete a user
           plantbuddy users rotate-token NAME     replace a user's device token; prints the new one
           plantbuddy simulate --url URL --token TOKEN [--devices N] [--interval 5s] [--dry]
           plantbuddy csv < response.csv          annotated CSV on stdin → JSON on stdout (debugging)
+          plantbuddy render --input results.csv [--output graph.svg]
+                                                 draw annotated CSV as the page's SVG chart
           plantbuddy help                        list every setting
         """
 
@@ -32,6 +38,8 @@ public enum Command {
         case ("help", _), ("--help", _), ("-h", _):
             output(usage + "\n\nsettings (flag / environment variable, default):\n" + settingsTable())
             return 0
+        case ("render", _):
+            return render(Array(arguments.dropFirst()), output: output, errors: errors)
         case ("csv", _):
             let outcome = AnnotatedCSVJSON.convert(readChunk)
             output(outcome.json)
@@ -43,6 +51,49 @@ public enum Command {
             errors(usage)
             return 2
         }
+    }
+
+    /// `render --input FILE [--output FILE]`: annotated CSV (as the graph query returns it) to SVG.
+    private static func render(_ arguments: [String], output: (String) -> Void, errors: (String) -> Void) -> Int32 {
+        var input: String?
+        var outputPath: String?
+        var index = 0
+        while index + 1 < arguments.count {
+            switch arguments[index] {
+            case "--input": input = arguments[index + 1]
+            case "--output": outputPath = arguments[index + 1]
+            default:
+                errors(usage)
+                return 2
+            }
+            index += 2
+        }
+        guard index == arguments.count, let input, let data = FileManager.default.contents(atPath: input) else {
+            errors("error: render needs --input FILE (annotated CSV) that can be read")
+            return 2
+        }
+        var collector = SeriesCollector()
+        var parser = AnnotatedCSVParser()
+        do throws(AnnotatedCSVError) {
+            try parser.feed(Array(data)) { collector.add($0) }
+            try parser.finish { collector.add($0) }
+        } catch {
+            errors("error: \(error)")
+            return 1
+        }
+        let series = collector.series
+        let times = series.flatMap(\.times)
+        let svg = Chart.svg(
+            series, start: times.min() ?? 0, end: max(times.max() ?? 1, (times.min() ?? 0) + 1), title: input)
+        if let outputPath {
+            guard FileManager.default.createFile(atPath: outputPath, contents: Data(svg.utf8)) else {
+                errors("error: cannot write \(outputPath)")
+                return 1
+            }
+        } else {
+            output(svg)
+        }
+        return 0
     }
 
     static func settingsTable() -> String {
@@ -60,6 +111,8 @@ public enum Command {
             name = first
             options.removeFirst()
         }
+        let passwordFromStdin = options.contains("--password-stdin")
+        options.removeAll { $0 == "--password-stdin" }
         let configuration: Configuration
         do {
             configuration = try Configuration(arguments: options, environment: environment)
@@ -68,9 +121,24 @@ public enum Command {
             return 2
         }
         let store = UserStore(dataDirectory: configuration.dataDirectory)
+        let hasher = PasswordHasher(iterations: configuration.passwordIterations)
         do {
+            var passwordHash: String?
+            if passwordFromStdin {
+                guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+                    errors("error: --password-stdin: the first line of standard input must be the password")
+                    return 2
+                }
+                passwordHash = hasher.hash(password)
+            }
             switch (subcommand, name) {
-            case ("add", let name?): output(try store.add(name))
+            case ("add", let name?): output(try store.add(name, passwordHash: passwordHash))
+            case ("set-password", let name?):
+                guard let passwordHash else {
+                    errors("error: set-password reads the password from standard input: add --password-stdin")
+                    return 2
+                }
+                try store.setPasswordHash(passwordHash, for: name)
             case ("rotate-token", let name?): output(try store.rotateToken(name))
             case ("remove", let name?): try store.remove(name)
             case ("list", nil): for user in try store.list() { output(user.name) }

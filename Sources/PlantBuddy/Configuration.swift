@@ -41,6 +41,20 @@ public struct Setting: Sendable {
         Setting(environment: "INFLUX_TIMEOUT", defaultValue: "10s", help: "whole-request timeout for InfluxDB calls"),
         Setting(environment: "INFLUX_GZIP", defaultValue: "false", help: "gzip write bodies sent to InfluxDB"),
         Setting(
+            environment: "INFLUX_DOWNSAMPLED_BUCKET", defaultValue: "",
+            help: "bucket of downsampled means for the 7d and 30d graphs (v2 API; empty: the raw bucket)"),
+        Setting(environment: "PLANTBUDDY_FLUX_DIR", defaultValue: "./Flux", help: "directory of the Flux scripts"),
+        Setting(
+            environment: "PLANTBUDDY_TEMPLATES_DIR", defaultValue: "./Templates",
+            help: "directory of the HTML templates"),
+        Setting(
+            environment: "PLANTBUDDY_PASSWORD_ITERATIONS", defaultValue: "600000",
+            help: "PBKDF2-HMAC-SHA256 rounds for new password hashes"),
+        Setting(environment: "PLANTBUDDY_SESSION_TTL", defaultValue: "7d", help: "how long a sign-in lasts"),
+        Setting(
+            environment: "PLANTBUDDY_PUBLIC_URL", defaultValue: "",
+            help: "the gateway's URL as users see it (https makes cookies Secure; shown in the empty state)"),
+        Setting(
             environment: "PLANTBUDDY_WAL_FSYNC", defaultValue: "true",
             help: "fsync readings before answering 204; false survives a gateway crash but not a power cut"),
         Setting(
@@ -100,6 +114,12 @@ public struct Configuration: Sendable {
     public var maxBufferedBytes = 256 << 20
     public var walSegmentBytes = 8 << 20
     public var delivery = DeliveryPolicy()
+    public var downsampledBucket = ""
+    public var fluxDirectory = "./Flux"
+    public var templatesDirectory = "./Templates"
+    public var passwordIterations = 600_000
+    public var sessionLifetime: Duration = .seconds(7 * 86_400)
+    public var publicURL = ""
 
     public init() {}
 
@@ -185,6 +205,16 @@ public struct Configuration: Sendable {
         delivery.retryInitial = try duration("PLANTBUDDY_RETRY_INITIAL")
         delivery.retryMax = try duration("PLANTBUDDY_RETRY_MAX")
         delivery.shutdownGrace = try duration("PLANTBUDDY_FLUSH_GRACE")
+
+        downsampledBucket = required("INFLUX_DOWNSAMPLED_BUCKET")
+        fluxDirectory = required("PLANTBUDDY_FLUX_DIR")
+        templatesDirectory = required("PLANTBUDDY_TEMPLATES_DIR")
+        passwordIterations = try count("PLANTBUDDY_PASSWORD_ITERATIONS")
+        sessionLifetime = try duration("PLANTBUDDY_SESSION_TTL")
+        publicURL = required("PLANTBUDDY_PUBLIC_URL")
+        if !publicURL.isEmpty && !publicURL.hasPrefix("http://") && !publicURL.hasPrefix("https://") {
+            throw ConfigurationError(setting: "PLANTBUDDY_PUBLIC_URL", message: "expected an http:// or https:// URL")
+        }
     }
 
     /// Environment first, then `--flag value` / `--flag=value` on top.
@@ -232,9 +262,9 @@ public struct Configuration: Sendable {
         return value
     }
 
-    /// `250ms`, `10s`, `5m`, `1h`.
+    /// `250ms`, `10s`, `5m`, `1h`, `7d`.
     static func duration(_ text: String, setting: String) throws(ConfigurationError) -> Duration {
-        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for (suffix, milliseconds) in units where text.hasSuffix(suffix) {
             if let number = Int64(text.dropLast(suffix.count)), number > 0 {
                 return .milliseconds(number * milliseconds)

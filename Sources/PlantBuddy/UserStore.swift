@@ -10,6 +10,8 @@ public struct UserRecord: Codable, Equatable, Sendable {
     /// Hex SHA-256 of the device token's text. The token itself is shown once and never stored.
     public var tokenSHA256: String
     public var createdAt: Date
+    /// `pbkdf2-sha256$…` (see `PasswordHasher`); nil until a password is set. Needed to sign in.
+    public var passwordHash: String?
 }
 
 public enum UserStoreError: Error, Equatable, CustomStringConvertible {
@@ -42,6 +44,7 @@ public final class UserStore: Sendable {
     private struct Snapshot {
         var identity: FileIdentity?
         var byTokenHash: [String: UserRecord] = [:]
+        var byName: [String: UserRecord] = [:]
     }
 
     public let path: String
@@ -71,13 +74,29 @@ public final class UserStore: Sendable {
 
     public func list() throws(UserStoreError) -> [UserRecord] { try read().users }
 
+    /// The current record for a name (a removed user is gone at once).
+    public func user(named name: String) -> UserRecord? {
+        reloadIfChanged()
+        return snapshot.withLock { $0.byName[name] }
+    }
+
+    public func setPasswordHash(_ hash: String, for name: String) throws(UserStoreError) {
+        try modify { file throws(UserStoreError) in
+            guard let index = file.users.firstIndex(where: { $0.name == name }) else { throw .notFound(name) }
+            file.users[index].passwordHash = hash
+        }
+    }
+
     /// Creates a user and returns its new device token (to be shown once).
-    public func add(_ name: String, now: Date = Date()) throws(UserStoreError) -> String {
+    public func add(_ name: String, passwordHash: String? = nil, now: Date = Date()) throws(UserStoreError) -> String {
         try Self.validate(name)
         return try modify { file throws(UserStoreError) in
             guard !file.users.contains(where: { $0.name == name }) else { throw .exists(name) }
             let token = Self.makeToken()
-            file.users.append(UserRecord(name: name, tokenSHA256: Hex.encode(SHA256.hash(token)), createdAt: now))
+            file.users.append(
+                UserRecord(
+                    name: name, tokenSHA256: Hex.encode(SHA256.hash(token)), createdAt: now, passwordHash: passwordHash)
+            )
             return token
         }
     }
@@ -134,6 +153,7 @@ public final class UserStore: Sendable {
             snapshot.identity = identity
             snapshot.byTokenHash = Dictionary(
                 users.map { ($0.tokenSHA256, $0) }, uniquingKeysWith: { first, _ in first })
+            snapshot.byName = Dictionary(users.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         }
     }
 

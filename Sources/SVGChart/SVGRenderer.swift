@@ -9,8 +9,8 @@ public enum SVGChart {
 
     static let left = 56.0
     static let right = 64.0
-    static let panelTop = 26.0
-    static let panelBottom = 8.0
+    static let panelTop = 30.0
+    static let panelBottom = 14.0
     static let axisHeight = 22.0
 
     public static func render(_ panels: [ChartPanel], options: ChartOptions) -> String {

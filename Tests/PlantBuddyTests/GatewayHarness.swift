@@ -1,6 +1,7 @@
 import CurlClient
 import Foundation
 import HTTPServer
+import Hashing
 import InfluxClient
 import Observability
 import PlantBuddy
@@ -83,3 +84,15 @@ func storedPoints(_ influxd: InfluxDServer, database: String, user: String? = ni
             time: (columns["time"] as? NSNumber)?.int64Value ?? -1)
     }.sorted { $0.time < $1.time }
 }
+
+/// Few PBKDF2 rounds, so tests stay fast; the format is the production one.
+func testPasswordHash(_ password: String) -> String {
+    "pbkdf2-sha256$1000$" + testSalt + "$"
+        + Data(
+            PBKDF2.sha256(
+                password: Array(password.utf8), salt: Array(Data(base64Encoded: testSalt)!), iterations: 1000,
+                length: 32)
+        ).base64EncodedString()
+}
+
+private let testSalt = "c2FsdHNhbHRzYWx0c2FsdA=="

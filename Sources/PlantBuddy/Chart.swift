@@ -1,0 +1,26 @@
+import InfluxClient
+import SVGChart
+
+/// From series to the SVG the page shows: one panel per sensor, one line per device.
+enum Chart {
+    static func svg(_ series: [ReadingSeries], start: Double, end: Double, title: String) -> String {
+        let measurements = Array(Set(series.map(\.measurement))).sorted()
+        let panels = measurements.map { measurement in
+            ChartPanel(
+                title: measurement,
+                series: series.filter { $0.measurement == measurement }.sorted { $0.deviceID < $1.deviceID }.map {
+                    ChartSeries(label: "device \($0.deviceID)", times: $0.times, values: $0.values)
+                })
+        }
+        var options = ChartOptions(start: start, end: end, timeLabel: timeLabel)
+        options.title = title
+        return SVGChart.render(panels, options: options)
+    }
+
+    /// UTC `HH:MM` for ticks less than a day apart, `MM-DD` otherwise.
+    @Sendable static func timeLabel(_ seconds: Double, _ step: Double) -> String {
+        let text = Timestamp(seconds: Int64(seconds.rounded(.down))).description
+        let characters = Array(text)
+        return step < 86_400 ? String(characters[11..<16]) : String(characters[5..<10])
+    }
+}
