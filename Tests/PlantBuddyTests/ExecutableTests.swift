@@ -66,6 +66,24 @@ import Testing
         #expect(failure.output == #"{"ok":false,"error":"bucket \"x\" not found","reference":""}"# + "\n")
     }
 
+    @Test func renderDrawsAnnotatedCSVAsSVG() throws {
+        let directory = NSTemporaryDirectory() + "plantbuddy-render-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let csv =
+            "#datatype,string,long,dateTime:RFC3339,double,string,string\n#group,false,false,false,false,true,true\n"
+            + "#default,readings,,,,,\n,result,table,_time,_value,_measurement,device_id\n"
+            + ",,0,2024-05-01T10:00:00Z,40,soil_moisture,01\n,,0,2024-05-01T10:05:00Z,38.5,soil_moisture,01\n"
+            + ",,1,2024-05-01T10:00:00Z,700,light,<b>\n"
+        try csv.write(toFile: directory + "/results.csv", atomically: true, encoding: .utf8)
+        let result = try run(["render", "--input", directory + "/results.csv", "--output", directory + "/graph.svg"])
+        #expect(result.status == 0)
+        let svg = try String(contentsOfFile: directory + "/graph.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg ") && svg.hasSuffix("</svg>"))
+        #expect(svg.contains(#"data-title="soil_moisture""#) && svg.contains(#"data-title="light""#))
+        #expect(svg.contains("device &lt;b&gt;") && !svg.contains("<b>"))
+        #expect(try run(["render", "--input", directory + "/missing.csv"]).status == 2)
+    }
+
     @Test func badSettingStopsStartUpWithOneLineNamingIt() throws {
         let result = try run(["serve", "--listen", "nonsense"])
         #expect(result.status == 2)

@@ -40,10 +40,10 @@ struct Gateway {
     }
 }
 
-/// Starts a gateway on an ephemeral port whose clock starts at `firstStamp`, runs `body`, stops it.
+/// Starts a gateway on an ephemeral port (its clock starting at `gatewayFirstStamp` unless given), runs `body`, stops it.
 func withGateway(
-    influxURL: String, database: String, configure: (inout Configuration) -> Void = { _ in },
-    _ body: (Gateway) throws -> Void
+    influxURL: String, database: String, clock: ReadingClock = ReadingClock(now: { gatewayFirstStamp }),
+    configure: (inout Configuration) -> Void = { _ in }, _ body: (Gateway) throws -> Void
 ) throws {
     var configuration = Configuration()
     configuration.server.port = 0
@@ -54,7 +54,7 @@ func withGateway(
     configuration.delivery.retryInitial = .milliseconds(100)
     configuration.delivery.retryMax = .milliseconds(500)
     configure(&configuration)
-    let app = try App(configuration: configuration, clock: ReadingClock(now: { gatewayFirstStamp }))
+    let app = try App(configuration: configuration, clock: clock)
     let port = try app.start()
     defer {
         app.stop()
