@@ -43,6 +43,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "plantbuddy", dependencies: ["PlantBuddy"], swiftSettings: strict),
+        // Benchmarks run by bench/*.sh; not shipped.
+        .executableTarget(
+            name: "plantbuddy-bench", dependencies: ["CurlClient", "HTTPServer", "InfluxClient", "Observability", "SVGChart"],
+            swiftSettings: strict),
 
         // Test-only helpers: a raw TCP client and a real influxd harness.
         .target(

@@ -17,10 +17,11 @@ enum Chart {
         return SVGChart.render(panels, options: options)
     }
 
-    /// UTC `HH:MM` for ticks less than a day apart, `MM-DD` otherwise.
+    /// UTC `HH:MM` for ticks hours apart, `MM-DD HH:MM` when they span days, `MM-DD` for whole days.
     @Sendable static func timeLabel(_ seconds: Double, _ step: Double) -> String {
-        let text = Timestamp(seconds: Int64(seconds.rounded(.down))).description
-        let characters = Array(text)
-        return step < 86_400 ? String(characters[11..<16]) : String(characters[5..<10])
+        let characters = Array(Timestamp(seconds: Int64(seconds.rounded(.down))).description)
+        if step < 3 * 3600 { return String(characters[11..<16]) }
+        if step < 86_400 { return String(characters[5..<10]) + " " + String(characters[11..<16]) }
+        return String(characters[5..<10])
     }
 }

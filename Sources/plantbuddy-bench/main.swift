@@ -1,0 +1,97 @@
+import CurlClient
+import Foundation
+import HTTPServer
+import InfluxClient
+import Observability
+import SVGChart
+
+// Benchmarks for bench/*.sh; not part of the product. Each prints one line per measurement.
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func parseCSV(_ data: [UInt8]) throws -> Int {
+    var parser = AnnotatedCSVParser()
+    var rows = 0
+    try parser.feed(data) { if case .record = $0 { rows += 1 } }
+    try parser.finish { if case .record = $0 { rows += 1 } }
+    return rows
+}
+
+func csvFromFile(_ path: String) throws {
+    let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    var rows = 0
+    let best = try (0..<3).map { _ in try seconds { rows = try parseCSV(data) } }.min()!
+    print(
+        String(
+            format: "swift file:   %d rows in %.3f s: %.0f rows/s, %.1f MB/s", rows, best, Double(rows) / best,
+            Double(data.count) / best / 1e6))
+}
+
+/// The same bytes through a loopback HTTP response, parsed while they stream in through libcurl.
+func csvFromStream(_ path: String) throws {
+    let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    var router = Router()
+    router.add(.get, "/csv") { _ in HTTPResponse(status: .ok, headers: ["Content-Type": "text/csv"], body: data) }
+    var configuration = HTTPServerConfiguration()
+    configuration.port = 0
+    configuration.logger.level = .error
+    let server = HTTPServer(configuration: configuration, responder: router)
+    let port = try server.start()
+    defer {
+        server.shutdown()
+        server.waitUntilStopped()
+    }
+    let client = CurlHTTPClient()
+    var rows = 0
+    let best = try (0..<3).map { _ in
+        try seconds {
+            var parser = AnnotatedCSVParser()
+            rows = 0
+            _ = try client.stream(HTTPClientRequest(url: "http://127.0.0.1:\(port)/csv")) { bytes in
+                (try? parser.feed(bytes) { if case .record = $0 { rows += 1 } }) != nil
+            }
+            try parser.finish { if case .record = $0 { rows += 1 } }
+        }
+    }.min()!
+    print(
+        String(
+            format: "swift stream: %d rows in %.3f s: %.0f rows/s, %.1f MB/s", rows, best, Double(rows) / best,
+            Double(data.count) / best / 1e6))
+}
+
+func chart(points: Int, panels: Int) {
+    let start = 1_700_000_000.0
+    let span = 48 * 3600.0
+    let perPanel = points / panels
+    let chartPanels = (0..<panels).map { panel in
+        let times = (0..<perPanel).map { start + span * Double($0) / Double(perPanel) }
+        let values = times.map { 50 + 20 * sin(($0 - start) / 4000 + Double(panel)) + Double(Int($0) % 7) }
+        return ChartPanel(
+            title: "sensor_\(panel)", series: [ChartSeries(label: "device 01", times: times, values: values)])
+    }
+    let options = ChartOptions(start: start, end: start + span) { time, _ in String(Int(time) % 86_400 / 3600) }
+    var svg = ""
+    var timings = (0..<9).map { _ in seconds { svg = SVGChart.render(chartPanels, options: options) } }
+    timings.sort()
+    print(
+        String(
+            format: "chart %8d points, %d panels: median %.2f ms, max %.2f ms, %d bytes of SVG", points, panels,
+            timings[4] * 1000, timings[8] * 1000, svg.utf8.count))
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+switch (arguments.first, arguments.dropFirst().first) {
+case ("csv", let path?):
+    try csvFromFile(path)
+    try csvFromStream(path)
+case ("chart", _):
+    chart(points: 14_400, panels: 5)
+    chart(points: 1_000_000, panels: 1)
+default:
+    print("usage: plantbuddy-bench csv FILE | chart")
+    exit(2)
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Annotated-CSV parsing: a generated 1,000,000-row response (5 tables, as InfluxDB 2.x writes it),
+# parsed from memory and while streaming from a loopback HTTP server through libcurl, against the
+# Python influxdb-client parser on the same bytes in the same run. Usage: bench/csv.sh [rows]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_packages "${BUILD_PACKAGES[@]}"
+python3 -c "import influxdb_client" 2>/dev/null || python3 -m pip install -q influxdb-client
+
+ROWS=${1:-1000000}
+FILE=$(mktemp /tmp/plantbuddy-csv-XXXXXX.csv)
+trap 'rm -f "$FILE"' EXIT
+python3 bench/generate_csv.py "$ROWS" 5 > "$FILE"
+echo "annotated CSV: $ROWS rows, 5 tables, $(($(stat -c %s "$FILE") / 1000000)) MB"
+swift build -c release --product plantbuddy-bench >&2
+"$(swift build -c release --show-bin-path)/plantbuddy-bench" csv "$FILE"
+python3 bench/csv_python.py "$FILE"
