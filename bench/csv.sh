@@ -14,5 +14,11 @@ trap 'rm -f "$FILE"' EXIT
 python3 bench/generate_csv.py "$ROWS" 5 > "$FILE"
 echo "annotated CSV: $ROWS rows, 5 tables, $(($(stat -c %s "$FILE") / 1000000)) MB"
 swift build -c release --product plantbuddy-bench >&2
-"$(swift build -c release --show-bin-path)/plantbuddy-bench" csv "$FILE"
-python3 bench/csv_python.py "$FILE"
+SWIFT=$("$(swift build -c release --show-bin-path)/plantbuddy-bench" csv "$FILE")
+PYTHON=$(python3 bench/csv_python.py "$FILE")
+echo "$SWIFT"
+echo "$PYTHON"
+rate() { grep "$1" <<<"$2" | sed -E 's/.* ([0-9.]+) MB\/s.*/\1/'; }
+awk -v file="$(rate 'swift file' "$SWIFT")" -v stream="$(rate 'swift stream' "$SWIFT")" \
+    -v python="$(rate python "$PYTHON")" \
+    'BEGIN { printf "ratio to Python: file %.1fx, stream %.1fx\n", file / python, stream / python }'

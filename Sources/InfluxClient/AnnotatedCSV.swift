@@ -1,3 +1,5 @@
+import Glibc
+
 /// A typed cell of an annotated-CSV table.
 public enum CSVValue: Equatable, Sendable {
     case null
@@ -67,119 +69,268 @@ public enum AnnotatedCSVError: Error, Equatable, Sendable, CustomStringConvertib
 /// A push parser for Flux's annotated CSV (RFC 4180 quoting; `#datatype`, `#group`, `#default`).
 ///
 /// Bytes go in as they arrive from the network, in chunks of any size; events come out row by row,
-/// so memory stays bounded by the longest row whatever the size of the response.
+/// so memory stays bounded by the longest row whatever the size of the response. Rows are parsed in
+/// place from the chunk (only a row cut by a chunk boundary is copied), numbers and times are read
+/// straight from the bytes, and a string cell equal to the same column's previous one reuses its
+/// String: group-key columns repeat on every row of a table.
 public struct AnnotatedCSVParser {
-    // Tokenizer state.
-    private var field: [UInt8] = []
-    private var row: [String] = []
-    private var inQuotes = false
-    private var quoteSeen = false  // a quote inside quotes: the end, or the first half of ""
-    private var pendingCR = false
-    private var rowHasContent = false
+    /// The start of a row whose end has not arrived yet.
+    private var carry: [UInt8] = []
+    private var carryState = QuoteState.fieldStart
     private var line = 1
-    private var rowLine = 1
 
-    // Block state: annotations and header of the current block.
+    // The current block: annotations, header, and what follows from them.
     private var datatypes: [String]?
     private var groups: [String]?
     private var defaults: [String]?
     private var header: [String]?
     private var isErrorBlock = false
-    private var current: CSVTable?
+    private var kinds: [ColumnKind] = []
+    private var defaultValues: [CSVValue] = []
+    private var columns: [CSVColumn] = []
+    /// The current table's identity, kept apart from its columns so the per-row check copies nothing.
+    private var currentTable: (result: String, table: Int64)?
     private var resultColumn: Int?
     private var tableColumn: Int?
+
+    // Reused per row.
+    private var fields: [Range<Int>] = []
+    private var unquoted: [UInt8] = []
+    private var record: [CSVValue] = []
+    /// Per column: whether to remember its last cell, and that cell's bytes and value.
+    private var cached: [Bool] = []
+    /// `cacheSlot` bytes per column; a longer cell is converted every time.
+    private var lastBytes: [UInt8] = []
+    private var lastLengths: [Int] = []
+    private static let cacheSlot = 48
 
     public init() {}
 
     public mutating func feed(
-        _ bytes: UnsafeRawBufferPointer, _ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void
+        _ bytes: [UInt8], _ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void
     ) throws(AnnotatedCSVError) {
-        for byte in bytes {
-            if inQuotes {
-                if quoteSeen {
-                    quoteSeen = false
-                    if byte == .quote {
-                        field.append(.quote)
-                        continue
-                    }
-                    inQuotes = false  // the quote closed the field; handle this byte below
-                } else {
-                    if byte == .quote {
-                        quoteSeen = true
-                    } else {
-                        if byte == .newline { line += 1 }
-                        field.append(byte)
-                    }
-                    continue
-                }
-            }
-            if pendingCR {
-                pendingCR = false
-                if byte != .newline { field.append(.carriageReturn) }
-            }
-            switch byte {
-            case .comma:
-                endField()
-            case .newline:
-                try endRow(emit)
-                line += 1
-            case .carriageReturn:
-                pendingCR = true
-            case .quote where field.isEmpty:
-                inQuotes = true
-                rowHasContent = true
-            default:
-                field.append(byte)
-                rowHasContent = true
-            }
-        }
+        try withBytes(of: bytes) { buffer throws(AnnotatedCSVError) in try feed(buffer, emit) }
     }
 
     public mutating func feed(
-        _ bytes: [UInt8], _ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void
+        _ bytes: UnsafeRawBufferPointer, _ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void
     ) throws(AnnotatedCSVError) {
-        var failure: AnnotatedCSVError?
-        bytes.withUnsafeBytes { buffer in
-            do throws(AnnotatedCSVError) {
-                try feed(buffer, emit)
-            } catch {
-                failure = error
+        var start = 0
+        if !carry.isEmpty || carryState != .fieldStart {
+            // Finish the row that the previous chunk cut, then go on in place.
+            var state = carryState
+            guard let end = Self.rowEnd(bytes, from: 0, state: &state) else {
+                carry += bytes
+                carryState = state
+                return
             }
+            carry += bytes[0..<end]
+            carryState = .fieldStart
+            var row = carry
+            carry.removeAll(keepingCapacity: true)
+            try withBytes(of: row) { row throws(AnnotatedCSVError) in try process(row, emit) }
+            start = end + 1
         }
-        if let failure { throw failure }
+        while start < bytes.count {
+            // Nearly every row is a data row without quotes: one pass splits and converts it.
+            if header != nil, !isErrorBlock, let end = try parseDataRow(bytes, from: start) {
+                line += 1
+                try emitTableIfNew(line: line - 1, emit)
+                try emit(.record(record))
+                start = end + 1
+                continue
+            }
+            var state = QuoteState.fieldStart
+            guard let end = Self.rowEnd(bytes, from: start, state: &state) else {
+                carry += bytes[start...]
+                carryState = state
+                return
+            }
+            try process(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), emit)
+            start = end + 1
+        }
     }
 
     /// Ends the input: a last row without a final newline still counts.
     public mutating func finish(_ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void) throws(AnnotatedCSVError)
     {
-        if inQuotes && !quoteSeen { throw .malformed(line: rowLine, reason: "unterminated quoted field") }
-        inQuotes = false
-        quoteSeen = false
-        pendingCR = false
-        if rowHasContent || !row.isEmpty || !field.isEmpty { try endRow(emit) }
+        if carryState == .quoted { throw .malformed(line: line, reason: "unterminated quoted field") }
+        guard !carry.isEmpty else { return }
+        let row = carry
+        carry.removeAll()
+        carryState = .fieldStart
+        try withBytes(of: row) { row throws(AnnotatedCSVError) in try process(row, emit) }
     }
 
-    private mutating func endField() {
-        row.append(String(decoding: field, as: UTF8.self))
-        field.removeAll(keepingCapacity: true)
-        rowHasContent = true
-    }
+    // MARK: Rows and fields
 
-    private mutating func endRow(_ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void)
-        throws(AnnotatedCSVError)
-    {
-        defer {
-            row.removeAll(keepingCapacity: true)
-            rowHasContent = false
-            rowLine = line + 1
+    enum QuoteState: Equatable {
+        case fieldStart, unquoted, quoted, quoteInQuoted
+
+        mutating func advance(_ byte: UInt8) {
+            switch (self, byte) {
+            case (.fieldStart, .quote): self = .quoted
+            case (.fieldStart, .comma), (.unquoted, .comma), (.quoteInQuoted, .comma): self = .fieldStart
+            case (.fieldStart, _),
+                (.quoteInQuoted, _) where byte != .quote:
+                self = .unquoted
+            case (.quoted, .quote): self = .quoteInQuoted
+            case (.quoteInQuoted, .quote): self = .quoted
+            default: break
+            }
         }
-        guard rowHasContent || !field.isEmpty else {
+    }
+
+    /// The offset of the newline ending the row that starts at `start`, or nil if it has not
+    /// arrived. Newlines inside quoted fields do not end a row.
+    private static func rowEnd(_ bytes: UnsafeRawBufferPointer, from start: Int, state: inout QuoteState) -> Int? {
+        var position = start
+        while position < bytes.count {
+            guard let newline = find(.newline, in: bytes, from: position, to: bytes.count) else {
+                for byte in bytes[position...] { state.advance(byte) }
+                return nil
+            }
+            if state == .fieldStart && position == start && find(.quote, in: bytes, from: position, to: newline) == nil
+            {
+                return newline  // the common case: no quotes at all
+            }
+            for byte in bytes[position..<newline] { state.advance(byte) }
+            if state != .quoted { return newline }
+            state.advance(.newline)
+            position = newline + 1
+        }
+        return nil
+    }
+
+    /// Converts the data row at `start` straight into `record` and returns its newline's offset; nil
+    /// when the row is anything else (quoted, an annotation, blank, the wrong width, unfinished), which
+    /// the general path then reads from the start. Conversion errors are thrown as they are.
+    private mutating func parseDataRow(_ bytes: UnsafeRawBufferPointer, from start: Int) throws(AnnotatedCSVError)
+        -> Int?
+    {
+        let base = bytes.baseAddress!
+        let end = bytes.count
+        let columnCount = kinds.count
+        // Data rows begin with the empty annotation column.
+        guard start < end, base.load(fromByteOffset: start, as: UInt8.self) == .comma, columnCount > 0 else {
+            return nil
+        }
+        var column = 0
+        var fieldStart = start + 1
+        var index = start + 1
+        /// Handles the marker at `position`: the row's newline offset when it is complete, -1 to go
+        /// on, or nil to leave the row to the general path.
+        func visit(_ position: Int) throws(AnnotatedCSVError) -> Int?? {
+            switch base.load(fromByteOffset: position, as: UInt8.self) {
+            case .comma:
+                guard column < columnCount - 1 else { return .some(nil) }
+                try store(
+                    UnsafeRawBufferPointer(start: base + fieldStart, count: position - fieldStart), column: column,
+                    line: line)
+                column += 1
+                fieldStart = position + 1
+                return nil
+            case .newline:
+                guard column == columnCount - 1 else { return .some(nil) }
+                var fieldEnd = position
+                if fieldEnd > fieldStart && base.load(fromByteOffset: fieldEnd - 1, as: UInt8.self) == .carriageReturn {
+                    fieldEnd -= 1
+                }
+                try store(
+                    UnsafeRawBufferPointer(start: base + fieldStart, count: fieldEnd - fieldStart), column: column,
+                    line: line)
+                return .some(position)
+            default:
+                return .some(nil)  // a quote
+            }
+        }
+        // Eight bytes at a time: an exact mask of the bytes that are `,` `"` or a newline.
+        while index + 8 <= end {
+            var mask = Self.markerMask(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            while mask != 0 {
+                if let outcome = try visit(index + mask.trailingZeroBitCount >> 3) { return outcome }
+                mask &= mask &- 1
+            }
+            index += 8
+        }
+        while index < end {
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            if byte == .comma || byte == .newline || byte == .quote, let outcome = try visit(index) { return outcome }
+            index += 1
+        }
+        return nil  // the row continues in the next chunk
+    }
+
+    /// The high bit of each byte of `word` that is a comma, a quote or a newline (exact: no false
+    /// positives from borrows, unlike the shorter zero-byte test).
+    @inline(__always) private static func markerMask(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        func zeroBytes(_ value: UInt64) -> UInt64 { ~(((value & lows) &+ lows) | value | lows) }
+        return zeroBytes(word ^ (ones &* 0x2C)) | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x0A))
+    }
+
+    /// memchr: the C library's vectorised byte search.
+    private static func find(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int? {
+        guard start < end, let base = bytes.baseAddress,
+            let found = memchr(base + start, Int32(byte), end - start)
+        else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
+    private mutating func process(
+        _ rawRow: UnsafeRawBufferPointer, _ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void
+    ) throws(AnnotatedCSVError) {
+        let rowLine = line
+        var row = rawRow
+        if row.last == .carriageReturn { row = UnsafeRawBufferPointer(rebasing: row.dropLast()) }
+        guard !row.isEmpty else {
+            line += 1
             endBlock()  // a blank line separates blocks
             return
         }
-        endField()
-        try process(row, emit)
+        fields.removeAll(keepingCapacity: true)
+        if Self.find(.quote, in: row, from: 0, to: row.count) != nil {
+            splitQuoted(row)
+            line += 1 + row.reduce(0) { $0 + ($1 == .newline ? 1 : 0) }
+            let cells = unquoted
+            try withBytes(of: cells) { cells throws(AnnotatedCSVError) in try process(cells, line: rowLine, emit) }
+        } else {
+            var fieldStart = 0
+            while let comma = Self.find(.comma, in: row, from: fieldStart, to: row.count) {
+                fields.append(fieldStart..<comma)
+                fieldStart = comma + 1
+            }
+            fields.append(fieldStart..<row.count)
+            line += 1
+            try process(row, line: rowLine, emit)
+        }
     }
+
+    /// Fields of a row with quotes, unescaped into `unquoted`; `fields` index into it.
+    private mutating func splitQuoted(_ row: UnsafeRawBufferPointer) {
+        unquoted.removeAll(keepingCapacity: true)
+        var state = QuoteState.fieldStart
+        var fieldStart = 0
+        for byte in row {
+            let before = state
+            state.advance(byte)
+            switch (before, byte) {
+            case (.fieldStart, .quote), (.quoted, .quote):
+                break  // an opening quote, or the first of two
+            case (.quoteInQuoted, .quote):
+                unquoted.append(.quote)
+            case (.fieldStart, .comma), (.unquoted, .comma), (.quoteInQuoted, .comma):
+                fields.append(fieldStart..<unquoted.count)
+                fieldStart = unquoted.count
+            default:
+                unquoted.append(byte)
+            }
+        }
+        fields.append(fieldStart..<unquoted.count)
+    }
+
+    // MARK: Meaning
 
     private mutating func endBlock() {
         datatypes = nil
@@ -187,17 +338,22 @@ public struct AnnotatedCSVParser {
         defaults = nil
         header = nil
         isErrorBlock = false
-        current = nil
+        currentTable = nil
+    }
+
+    private func text(_ cells: UnsafeRawBufferPointer, _ index: Int) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: cells[fields[index]]), as: UTF8.self)
     }
 
     private mutating func process(
-        _ cells: [String], _ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void
+        _ cells: UnsafeRawBufferPointer, line rowLine: Int,
+        _ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void
     ) throws(AnnotatedCSVError) {
-        let first = cells[0]
-        if first.hasPrefix("#") {
+        let firstCell = cells[fields[0]]
+        if firstCell.first == UInt8(ascii: "#") {
             if header != nil { endBlock() }  // annotations after data start a new block
-            let values = Array(cells.dropFirst())
-            switch first {
+            let values = (1..<fields.count).map { text(cells, $0) }
+            switch text(cells, 0) {
             case "#datatype": datatypes = values
             case "#group": groups = values
             case "#default": defaults = values
@@ -205,92 +361,247 @@ public struct AnnotatedCSVParser {
             }
             return
         }
-        guard let header else {
-            guard first.isEmpty else {
+        guard header != nil else {
+            guard firstCell.isEmpty else {
                 throw .malformed(line: rowLine, reason: "header row must start with the empty annotation column")
             }
-            let names = Array(cells.dropFirst())
-            self.header = names
-            isErrorBlock = names.first == "error"
-            resultColumn = names.firstIndex(of: "result")
-            tableColumn = names.firstIndex(of: "table")
+            try startBlock(names: (1..<fields.count).map { text(cells, $0) }, line: rowLine)
             return
         }
-        let values = Array(cells.dropFirst())
-        guard values.count == header.count else {
-            throw .malformed(line: rowLine, reason: "row has \(values.count) cells, header has \(header.count)")
+        let columnCount = kinds.count
+        guard fields.count - 1 == columnCount else {
+            throw .malformed(line: rowLine, reason: "row has \(fields.count - 1) cells, header has \(columnCount)")
         }
         if isErrorBlock {
-            let message = values[0].isEmpty ? defaults?.first ?? "" : values[0]
-            let referenceIndex = header.firstIndex(of: "reference")
-            throw .query(message: message, reference: referenceIndex.map { values[$0] } ?? "")
+            let message = fields[1].isEmpty ? defaults?.first ?? "" : text(cells, 1)
+            let reference = header?.firstIndex(of: "reference").map { text(cells, $0 + 1) } ?? ""
+            throw .query(message: message, reference: reference)
         }
-        let table = try tableIdentity(values)
-        if current?.table != table.table || current?.result != table.result {
-            current = table
-            try emit(.table(table))
+        // The record array is reused row after row; it is unique again once `emit` returns.
+        for column in 0..<columnCount {
+            let cell = UnsafeRawBufferPointer(rebasing: cells[fields[column + 1]])
+            try store(cell, column: column, line: rowLine)
         }
-        var record: [CSVValue] = []
-        record.reserveCapacity(values.count)
-        for (index, column) in table.columns.enumerated() {
-            let text = values[index].isEmpty ? column.defaultValue : values[index]
-            record.append(try Self.value(text, type: column.type, line: rowLine))
-        }
+        try emitTableIfNew(line: rowLine, emit)
         try emit(.record(record))
     }
 
-    private func tableIdentity(_ values: [String]) throws(AnnotatedCSVError) -> CSVTable {
-        let header = self.header ?? []
-        func cell(_ index: Int?) -> String {
-            guard let index else { return "" }
-            return values[index].isEmpty ? defaults?[safe: index] ?? "" : values[index]
-        }
-        let tableText = cell(tableColumn)
-        guard tableText.isEmpty || Int64(tableText) != nil else {
-            throw .malformed(line: rowLine, reason: "table id '\(tableText)' is not an integer")
-        }
-        let columns = header.indices.map { index in
+    private mutating func startBlock(names: [String], line: Int) throws(AnnotatedCSVError) {
+        header = names
+        isErrorBlock = names.first == "error"
+        resultColumn = names.firstIndex(of: "result")
+        tableColumn = names.firstIndex(of: "table")
+        columns = names.indices.map { index in
             CSVColumn(
-                name: header[index], type: datatypes?[safe: index] ?? "string",
-                group: groups?[safe: index] == "true", defaultValue: defaults?[safe: index] ?? "")
+                name: names[index], type: datatypes?[safe: index] ?? "string", group: groups?[safe: index] == "true",
+                defaultValue: defaults?[safe: index] ?? "")
         }
-        return CSVTable(result: cell(resultColumn), table: Int64(tableText) ?? 0, columns: columns)
+        kinds = columns.map { ColumnKind($0.type) }
+        // Strings and group-key columns repeat row after row; numbers and times of readings do not.
+        cached = columns.indices.map { index in
+            columns[index].group || [.string, .other, .duration, .base64Binary].contains(kinds[index])
+        }
+        lastBytes = Array(repeating: 0, count: names.count * Self.cacheSlot)
+        lastLengths = Array(repeating: -1, count: names.count)
+        record = Array(repeating: .null, count: names.count)
+        defaultValues = []
+        for (index, column) in columns.enumerated() {
+            let value = Array(column.defaultValue.utf8).withUnsafeBytes { Self.convert($0, kind: kinds[index]) }
+            guard let value else {
+                throw .malformed(line: line, reason: "default '\(column.defaultValue)' is not a valid \(column.type)")
+            }
+            defaultValues.append(value)
+        }
     }
 
-    /// Converts one cell by its `#datatype`; an empty cell (after defaults) is null.
-    static func value(_ text: String, type: String, line: Int) throws(AnnotatedCSVError) -> CSVValue {
-        guard !text.isEmpty else { return .null }
-        func bad() -> AnnotatedCSVError { .malformed(line: line, reason: "'\(text)' is not a valid \(type)") }
-        switch type {
-        case "string": return .string(text)
-        case "long":
-            guard let value = Int64(text) else { throw bad() }
-            return .long(value)
-        case "unsignedLong":
-            guard let value = UInt64(text) else { throw bad() }
-            return .unsignedLong(value)
-        case "double":
-            switch text {
-            case "NaN": return .double(.nan)
-            case "+Inf", "Inf": return .double(.infinity)
-            case "-Inf": return .double(-.infinity)
-            default:
-                guard let value = Double(text), value.isFinite else { throw bad() }
-                return .double(value)
+    private mutating func emitTableIfNew(
+        line: Int, _ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void
+    ) throws(AnnotatedCSVError) {
+        var result = ""
+        if let resultColumn, case .string(let name) = record[resultColumn] { result = name }
+        var table: Int64 = 0
+        if let tableColumn {
+            switch record[tableColumn] {
+            case .long(let id): table = id
+            case .null: break
+            case .string(let text):
+                guard let id = Int64(text) else {
+                    throw .malformed(line: line, reason: "table id '\(text)' is not an integer")
+                }
+                table = id
+            default: throw .malformed(line: line, reason: "table id is not an integer")
             }
-        case "boolean":
-            switch text {
-            case "true": return .boolean(true)
-            case "false": return .boolean(false)
-            default: throw bad()
-            }
-        case "dateTime:RFC3339", "dateTime:RFC3339Nano", "dateTime":
-            guard let value = Timestamp(rfc3339: text) else { throw bad() }
-            return .dateTime(value)
-        case "duration": return .duration(text)
-        case "base64Binary": return .base64Binary(text)
-        default: return .string(text)  // an unknown type keeps its text rather than failing the query
         }
+        if let currentTable, currentTable.table == table, currentTable.result == result { return }
+        currentTable = (result, table)
+        try emit(.table(CSVTable(result: result, table: table, columns: columns)))
+    }
+
+    /// One cell by its column's type; an empty cell takes the column's default, or is null.
+    /// Converts one cell into `record[column]`; an empty cell takes the column's default, or null.
+    /// A cached column whose bytes equal its previous cell's keeps the value already in `record`.
+    @inline(__always) private mutating func store(_ cell: UnsafeRawBufferPointer, column: Int, line: Int)
+        throws(AnnotatedCSVError)
+    {
+        guard !cell.isEmpty else {
+            record[column] = defaultValues[column]
+            lastLengths[column] = -1  // `record` no longer holds the cached cell's value
+            return
+        }
+        guard cached[column], cell.count <= Self.cacheSlot else {
+            record[column] = try convert(cell, column: column, line: line)
+            return
+        }
+        let slot = column * Self.cacheSlot
+        if lastLengths[column] == cell.count,
+            lastBytes.withUnsafeBytes({ memcmp($0.baseAddress! + slot, cell.baseAddress!, cell.count) }) == 0
+        {
+            return
+        }
+        record[column] = try convert(cell, column: column, line: line)
+        lastBytes.withUnsafeMutableBytes {
+            $0.baseAddress!.advanced(by: slot).copyMemory(from: cell.baseAddress!, byteCount: cell.count)
+        }
+        lastLengths[column] = cell.count
+    }
+
+    enum ColumnKind {
+        case string, long, unsignedLong, double, boolean, dateTime, duration, base64Binary, other
+
+        init(_ type: String) {
+            switch type {
+            case "string": self = .string
+            case "long": self = .long
+            case "unsignedLong": self = .unsignedLong
+            case "double": self = .double
+            case "boolean": self = .boolean
+            case "dateTime:RFC3339", "dateTime:RFC3339Nano", "dateTime": self = .dateTime
+            case "duration": self = .duration
+            case "base64Binary": self = .base64Binary
+            default: self = .other  // an unknown type keeps its text rather than failing the query
+            }
+        }
+    }
+
+    private func convert(_ cell: UnsafeRawBufferPointer, column: Int, line: Int) throws(AnnotatedCSVError) -> CSVValue {
+        if let value = Self.convert(cell, kind: kinds[column]) { return value }
+        let text = String(decoding: cell, as: UTF8.self)
+        throw .malformed(line: line, reason: "'\(text)' is not a valid \(columns[column].type)")
+    }
+
+    /// Converts one cell's bytes; an empty cell is null.
+    /// Converts one cell's bytes; nil if they are not of the kind. An empty cell is null.
+    static func convert(_ cell: UnsafeRawBufferPointer, kind: ColumnKind) -> CSVValue? {
+        guard !cell.isEmpty else { return .null }
+        switch kind {
+        case .string, .other: return .string(String(decoding: cell, as: UTF8.self))
+        case .duration: return .duration(String(decoding: cell, as: UTF8.self))
+        case .base64Binary: return .base64Binary(String(decoding: cell, as: UTF8.self))
+        case .long: return Int64(decimal: cell).map(CSVValue.long)
+        case .unsignedLong: return UInt64(decimal: cell).map(CSVValue.unsignedLong)
+        case .double: return FastDouble.parse(cell).map(CSVValue.double)
+        case .boolean:
+            if cell.elementsEqual("true".utf8) { return .boolean(true) }
+            if cell.elementsEqual("false".utf8) { return .boolean(false) }
+            return nil
+        case .dateTime: return Timestamp.parse(cell).map(CSVValue.dateTime)
+        }
+    }
+}
+
+/// `withUnsafeBytes` with a typed error (the standard one only rethrows `any Error`).
+private func withBytes<T>(
+    of array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(AnnotatedCSVError) -> T
+) throws(AnnotatedCSVError) -> T {
+    var result: Result<T, AnnotatedCSVError>?
+    array.withUnsafeBytes { bytes in
+        do throws(AnnotatedCSVError) {
+            result = .success(try body(bytes))
+        } catch {
+            result = .failure(error)
+        }
+    }
+    return try result!.get()
+}
+
+/// Decimal text to Double: the exact fast path (at most 15 significant digits and 22 fraction
+/// digits, where one correctly rounded division gives the correctly rounded result), else the
+/// standard library's parser. `NaN`, `+Inf` and `-Inf` are Flux's spellings.
+enum FastDouble {
+    private static let powersOfTen: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        var index = 0
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            negative = bytes[0] == UInt8(ascii: "-")
+            index = 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        var sawDot = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte &- 48 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(byte - 48)
+                if mantissa > 0 { digits += 1 }
+                if sawDot { fractionDigits += 1 }
+            } else if byte == UInt8(ascii: ".") && !sawDot {
+                sawDot = true
+            } else {
+                return slowPath(bytes)
+            }
+            index += 1
+        }
+        guard index > (negative || bytes[0] == UInt8(ascii: "+") ? 1 : 0), digits <= 15, fractionDigits <= 22 else {
+            return slowPath(bytes)
+        }
+        let value = Double(mantissa) / powersOfTen[fractionDigits]
+        return negative ? -value : value
+    }
+
+    private static func slowPath(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        switch text {
+        case "NaN": return .nan
+        case "+Inf", "Inf": return .infinity
+        case "-Inf": return -.infinity
+        default:
+            guard let value = Double(text), value.isFinite else { return nil }
+            return value
+        }
+    }
+}
+
+extension FixedWidthInteger {
+    /// An optionally signed decimal integer from bytes, nil on anything else or overflow.
+    init?(decimal bytes: UnsafeRawBufferPointer) {
+        var index = 0
+        var negative = false
+        if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") {
+            negative = bytes[0] == UInt8(ascii: "-")
+            guard !negative || Self.isSigned else { return nil }
+            index = 1
+        }
+        guard index < bytes.count else { return nil }
+        var value: Self = 0
+        while index < bytes.count {
+            let digit = bytes[index] &- 48
+            guard digit < 10 else { return nil }
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) =
+                negative
+                ? shifted.subtractingReportingOverflow(Self(digit)) : shifted.addingReportingOverflow(Self(digit))
+            guard !overflow, !overflow2 else { return nil }
+            value = next
+            index += 1
+        }
+        self = value
     }
 }
 

@@ -24,21 +24,28 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses RFC 3339 (`2020-02-27T16:20:00Z`, `…00.5+02:00`, up to nine fraction digits).
     public init?(rfc3339 text: some StringProtocol) {
-        let bytes = Array(text.utf8)
-        func number(_ range: Range<Int>) -> Int64? {
-            guard range.upperBound <= bytes.count else { return nil }
+        var utf8 = Array(text.utf8)
+        guard let parsed = utf8.withUnsafeMutableBytes({ Self.parse(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = parsed
+    }
+
+    /// The same, straight from bytes (the CSV parser's hot path: no String is made).
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Timestamp? {
+        @inline(__always) func number(_ start: Int, _ end: Int) -> Int64? {
+            guard end <= bytes.count else { return nil }
             var value: Int64 = 0
-            for byte in bytes[range] {
-                guard (48...57).contains(byte) else { return nil }
-                value = value * 10 + Int64(byte - 48)
+            for index in start..<end {
+                let digit = bytes[index] &- 48
+                guard digit < 10 else { return nil }
+                value = value &* 10 &+ Int64(digit)
             }
             return value
         }
         guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
             bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"), bytes[13] == UInt8(ascii: ":"),
             bytes[16] == UInt8(ascii: ":"),
-            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
-            let minute = number(14..<16), let second = number(17..<19),
+            let year = number(0, 4), let month = number(5, 7), let day = number(8, 10), let hour = number(11, 13),
+            let minute = number(14, 16), let second = number(17, 19),
             (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         var index = 19
@@ -46,7 +53,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         if bytes[index] == UInt8(ascii: ".") {
             index += 1
             var digits = 0
-            while index < bytes.count, (48...57).contains(bytes[index]) {
+            while index < bytes.count, bytes[index] &- 48 < 10 {
                 guard digits < 9 else { return nil }
                 nanos = nanos * 10 + Int64(bytes[index] - 48)
                 digits += 1
@@ -62,15 +69,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             guard index + 1 == bytes.count else { return nil }
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
-                let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6)
+                let hours = number(index + 1, index + 3), let minutes = number(index + 4, index + 6)
             else { return nil }
             offsetSeconds = (hours * 3600 + minutes * 60) * (bytes[index] == UInt8(ascii: "+") ? 1 : -1)
         default:
             return nil
         }
-        let days = Self.daysFromCivil(year: year, month: month, day: day)
-        seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        nanoseconds = Int32(nanos)
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return Timestamp(
+            seconds: days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds, nanoseconds: Int32(nanos))
     }
 
     /// RFC 3339 in UTC, the fraction trimmed of trailing zeros (`2020-02-27T16:20:00Z`).

@@ -78,6 +78,19 @@ private func tables(_ result: Result<[AnnotatedCSVEvent], AnnotatedCSVError>) ->
         }
     }
 
+    /// Repeated cells reuse the previous value; an empty cell (the default) or a quoted row in
+    /// between must not leave a stale value behind.
+    @Test func repeatedCellsStayCorrectAroundDefaultsAndQuotedRows() {
+        let text =
+            "#datatype,string,long,string,double\n#group,false,false,true,false\n#default,_result,,dflt,\n"
+            + ",result,table,tag,v\n,,0,a,1\n,,0,,2\n,,0,a,3\n,,0,\"b\",4\n,,0,a,5\n,,0,a,6\n"
+        #expect(
+            records(parse(text)).map { $0[2] } == [
+                .string("a"), .string("dflt"), .string("a"), .string("b"), .string("a"), .string("a"),
+            ])
+        #expect(records(parse(text, chunk: 5)) == records(parse(text)))
+    }
+
     @Test func doublesIncludeNaNAndInfinities() {
         let text =
             "#datatype,string,long,double\n#default,_result,,\n,result,table,v\n,,0,NaN\n,,0,+Inf\n,,0,-Inf\n,,0,1.5e300\n"
