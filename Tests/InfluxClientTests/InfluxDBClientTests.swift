@@ -139,3 +139,40 @@ import Testing
         #expect(remotePorts.count == 1)  // one kept-alive connection served all four
     }
 }
+
+/// Flux query failures, replaying the two ways InfluxDB 2.x reports them (reference §3.1): an HTTP
+/// error before any result, and an error table after results have started.
+@Suite struct FluxQueryErrorTests {
+    @Test func httpErrorBeforeResultsCarriesTheServerMessage() throws {
+        let replay = try ReplayServer { _ in
+            HTTPResponse(
+                status: .badRequest, contentType: "application/json",
+                body: #"{"code":"invalid","message":"compilation failed: error at @1:1-1:4: undefined identifier bad"}"#
+            )
+        }
+        defer { replay.stop() }
+        let client = InfluxDBClient(configuration: InfluxConfiguration(url: replay.url, org: "o", api: .v2))
+        #expect(
+            throws: InfluxError.server(
+                status: 400, message: "compilation failed: error at @1:1-1:4: undefined identifier bad", retryAfter: nil
+            )
+        ) { try client.flux("bad") { _ in } }
+    }
+
+    @Test func errorTableAfterResultsIsAQueryFailure() throws {
+        let csv =
+            "#datatype,string,long,double\r\n#group,false,false,false\r\n#default,_result,,\r\n,result,table,_value\r\n"
+            + ",,0,1\r\n\r\n#datatype,string,string\r\n#group,true,true\r\n#default,,\r\n,error,reference\r\n"
+            + ",\"runtime error @4:8-4:40: aggregateWindow: schema collision\",\r\n\r\n"
+        let replay = try ReplayServer { _ in
+            HTTPResponse(status: .ok, contentType: "text/csv; charset=utf-8", body: csv)
+        }
+        defer { replay.stop() }
+        let client = InfluxDBClient(configuration: InfluxConfiguration(url: replay.url, org: "o", api: .v2))
+        var records = 0
+        #expect(throws: InfluxError.queryFailed("runtime error @4:8-4:40: aggregateWindow: schema collision")) {
+            try client.flux("from(bucket: \"b\")") { if case .record = $0 { records += 1 } }
+        }
+        #expect(records == 1)
+    }
+}

@@ -40,6 +40,19 @@ import Testing
         #expect(added.status == 0)
         #expect(added.output.hasPrefix("pbd_") && added.output.split(separator: "\n").count == 1)
         #expect(try run(["users", "list", "--data-dir", directory]).output == "rick sanchez\n")
+        let withPassword = try run(
+            ["users", "add", "morty", "--password-stdin", "--data-dir", directory, "--password-iterations", "1000"],
+            input: "jessica\n")
+        #expect(withPassword.status == 0 && withPassword.output.hasPrefix("pbd_"))
+        let changed = try run(
+            [
+                "users", "set-password", "morty", "--password-stdin", "--data-dir", directory, "--password-iterations",
+                "1000",
+            ], input: "summer\n")
+        #expect(changed.status == 0)
+        let users = try String(contentsOfFile: directory + "/users.json", encoding: .utf8)
+        #expect(users.contains("pbkdf2-sha256$1000$") && !users.contains("summer") && !users.contains("jessica"))
+        #expect(try run(["users", "set-password", "morty", "--data-dir", directory]).status == 2)
         let duplicate = try run(["users", "add", "rick sanchez", "--data-dir", directory])
         #expect(duplicate.status == 1 && duplicate.errors.contains("already exists"))
     }

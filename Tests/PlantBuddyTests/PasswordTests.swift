@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import InfluxClient
 import Testing
 
 @testable import PlantBuddy
@@ -37,5 +38,29 @@ import Testing
         let rotated = SessionSigner(key: Array(repeating: 8, count: 32), lifetime: .seconds(3600), secureCookies: false)
         #expect(rotated.user(from: headers(cookie)) == nil)
         #expect(signer.user(from: headers(cookie)) == "rick")
+    }
+}
+
+@Suite struct GraphQueryTests {
+    private func source(downsampled: String) -> ReadingsSource {
+        ReadingsSource(
+            influx: InfluxDBClient(configuration: InfluxConfiguration(url: "http://127.0.0.1:1", bucket: "raw")),
+            graphScript: "from(bucket: bucket)", catalog: .standard, downsampledBucket: downsampled)
+    }
+
+    /// Short ranges read raw data per window; long ones the downsampled bucket once it exists.
+    @Test func rangeChoosesBucketAndWindow() {
+        #expect(source(downsampled: "").fluxScript(for: "rick", range: .month).hasPrefix("bucket = \"raw\"\n"))
+        let long = source(downsampled: "downsampled").fluxScript(for: "rick", range: .month)
+        #expect(long.hasPrefix("bucket = \"downsampled\"\nuser = \"rick\"\nstart = -30d\nevery = 1h\n"))
+        let short = source(downsampled: "downsampled").fluxScript(for: "rick", range: .sixHours)
+        #expect(short.hasPrefix("bucket = \"raw\"\nuser = \"rick\"\nstart = -6h\nevery = 1m\n"))
+    }
+
+    @Test func influxQLEscapesTheUserAndNamesTheSensors() {
+        let query = source(downsampled: "").influxQL(for: #"x' OR 'a'='a"#, range: .twoDays)
+        #expect(query.contains(#"WHERE "user" = 'x\' OR \'a\'=\'a' AND time >= now() - 48h"#))
+        #expect(query.contains(#"FROM "air_temp","humidity","light","soil_moisture","soil_temp""#))
+        #expect(query.hasSuffix(#"GROUP BY time(5m), "device_id" fill(none)"#))
     }
 }
