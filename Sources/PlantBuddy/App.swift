@@ -67,6 +67,8 @@ public final class App: Sendable {
             sessions: SessionSigner(
                 key: sessionKey, lifetime: configuration.sessionLifetime,
                 secureCookies: configuration.publicURL.hasPrefix("https://")),
+            throttle: LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow),
+            proxy: ProxySignIn(header: configuration.proxyUserHeader, trustedAddresses: configuration.trustedProxies),
             readings: ReadingsSource(
                 influx: influx, graphScript: graphScript, catalog: configuration.sensors,
                 downsampledBucket: configuration.downsampledBucket),
@@ -162,6 +164,10 @@ public final class App: Sendable {
         metrics.describe("plantbuddy_influx_write_errors_total", .counter, help: "Failed InfluxDB writes, by kind.")
         metrics.describe(
             "plantbuddy_dead_letter_errors_total", .counter, help: "Failures to write the dead-letter file.")
+        metrics.describe("plantbuddy_logins_total", .counter, help: "Sign-in attempts, by result.")
+        metrics.describe(
+            "plantbuddy_csrf_refusals_total", .counter, help: "Forms refused for a missing or wrong CSRF token.")
+        metrics.describe("plantbuddy_influx_query_errors_total", .counter, help: "Graph queries that failed.")
         metrics.describe("plantbuddy_buffer_read_errors_total", .counter, help: "Failures to read the buffer files.")
     }
 }

@@ -52,6 +52,16 @@ public struct Setting: Sendable {
             help: "PBKDF2-HMAC-SHA256 rounds for new password hashes"),
         Setting(environment: "PLANTBUDDY_SESSION_TTL", defaultValue: "7d", help: "how long a sign-in lasts"),
         Setting(
+            environment: "PLANTBUDDY_LOGIN_ATTEMPTS", defaultValue: "5",
+            help: "failed sign-ins per user name and per client address before a pause"),
+        Setting(environment: "PLANTBUDDY_LOGIN_WINDOW", defaultValue: "15m", help: "how long that pause lasts"),
+        Setting(
+            environment: "PLANTBUDDY_PROXY_USER_HEADER", defaultValue: "",
+            help: "header naming the signed-in user, set by a trusted reverse proxy (empty: off)"),
+        Setting(
+            environment: "PLANTBUDDY_TRUSTED_PROXIES", defaultValue: "",
+            help: "comma-separated proxy IP addresses whose user header is believed"),
+        Setting(
             environment: "PLANTBUDDY_PUBLIC_URL", defaultValue: "",
             help: "the gateway's URL as users see it (https makes cookies Secure; shown in the empty state)"),
         Setting(
@@ -120,6 +130,10 @@ public struct Configuration: Sendable {
     public var passwordIterations = 600_000
     public var sessionLifetime: Duration = .seconds(7 * 86_400)
     public var publicURL = ""
+    public var loginAttempts = 5
+    public var loginWindow: Duration = .seconds(900)
+    public var proxyUserHeader = ""
+    public var trustedProxies: Set<String> = []
 
     public init() {}
 
@@ -211,6 +225,16 @@ public struct Configuration: Sendable {
         templatesDirectory = required("PLANTBUDDY_TEMPLATES_DIR")
         passwordIterations = try count("PLANTBUDDY_PASSWORD_ITERATIONS")
         sessionLifetime = try duration("PLANTBUDDY_SESSION_TTL")
+        loginAttempts = try count("PLANTBUDDY_LOGIN_ATTEMPTS")
+        loginWindow = try duration("PLANTBUDDY_LOGIN_WINDOW")
+        proxyUserHeader = required("PLANTBUDDY_PROXY_USER_HEADER")
+        trustedProxies = Set(
+            required("PLANTBUDDY_TRUSTED_PROXIES").split(separator: ",").map { $0.trimmingCharacters(in: " ") })
+        if !proxyUserHeader.isEmpty && trustedProxies.isEmpty {
+            throw ConfigurationError(
+                setting: "PLANTBUDDY_TRUSTED_PROXIES",
+                message: "must list the proxy addresses when PLANTBUDDY_PROXY_USER_HEADER is set")
+        }
         publicURL = required("PLANTBUDDY_PUBLIC_URL")
         if !publicURL.isEmpty && !publicURL.hasPrefix("http://") && !publicURL.hasPrefix("https://") {
             throw ConfigurationError(setting: "PLANTBUDDY_PUBLIC_URL", message: "expected an http:// or https:// URL")

@@ -1,37 +1,68 @@
 import Foundation
 import HTMLTemplate
 import HTTPServer
+import Hashing
 import InfluxClient
 import Observability
 
-/// The HTML templates, parsed once at start-up.
+/// The HTML templates, parsed once at start-up, and the headers every page carries.
 struct PageTemplates: Sendable {
     let layout: Template
     let home: Template
     let login: Template
+    /// No script at all; the one inline style block is allowed by its hash, nothing else inline.
+    let securityHeaders: HTTPHeaders
 
     init(directory: String) throws(StartupError) {
-        func load(_ name: String) throws(StartupError) -> Template {
+        func source(_ name: String) throws(StartupError) -> String {
             let path = directory + "/" + name + ".html"
-            guard let source = try? String(contentsOfFile: path, encoding: .utf8) else {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw .missingFile(path: path, setting: "PLANTBUDDY_TEMPLATES_DIR")
             }
+            return text
+        }
+        func load(_ name: String) throws(StartupError) -> Template {
+            let text = try source(name)
             do {
-                return try Template(name: name, source: source)
+                return try Template(name: name, source: text)
             } catch {
                 throw .template(error)
             }
         }
+        let layoutSource = try source("layout")
         layout = try load("layout")
         home = try load("home")
         login = try load("login")
+        var styleSources = "'none'"
+        if let open = layoutSource.firstRange(of: "<style>"), let close = layoutSource.firstRange(of: "</style>") {
+            let style = layoutSource[open.upperBound..<close.lowerBound]
+            styleSources = "'sha256-\(Data(SHA256.hash(style.utf8)).base64EncodedString())'"
+        }
+        securityHeaders = [
+            "Content-Security-Policy":
+                "default-src 'none'; style-src \(styleSources); img-src 'self'; form-action 'self'; "
+                + "frame-ancestors 'none'; base-uri 'none'",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "X-Frame-Options": "DENY",
+            "Cache-Control": "no-store",
+        ]
     }
 
-    func page(title: String, user: String?, body: Template, _ context: TemplateContext) -> String {
+    func page(title: String, user: String?, logoutToken: String?, body: Template, _ context: TemplateContext) -> String
+    {
         var outer: TemplateContext = ["title": .text(title), "content": .trustedHTML(body.render(context))]
         if let user { outer["user"] = .text(user) }
+        if let logoutToken { outer["csrf"] = .text(logoutToken) }
         return layout.render(outer)
     }
+}
+
+/// Who may sign in through a reverse proxy's header, and from where.
+struct ProxySignIn: Sendable {
+    /// Empty: off.
+    var header = ""
+    var trustedAddresses: Set<String> = []
 }
 
 /// Sign-in, sign-out and the home page with the user's charts.
@@ -39,26 +70,60 @@ struct PageEndpoints: Sendable {
     let users: UserStore
     let passwords: PasswordHasher
     let sessions: SessionSigner
+    let throttle: LoginThrottle
+    let proxy: ProxySignIn
     let readings: ReadingsSource
     let templates: PageTemplates
     let publicURL: String
     let logger: Logger
     let metrics: Metrics
 
+    /// The signed-in user: a trusted proxy's header, else a valid session cookie of an existing user.
+    private func signedInUser(_ request: HTTPRequest) -> UserRecord? {
+        if !proxy.header.isEmpty, proxy.trustedAddresses.contains(Self.clientAddress(request)),
+            let name = request.headers[proxy.header]
+        {
+            return users.user(named: name)
+        }
+        return sessions.user(from: request.headers).flatMap(users.user(named:))
+    }
+
     func showLogin(_ request: HTTPRequest) -> HTTPResponse {
-        if sessions.user(from: request.headers).flatMap(users.user(named:)) != nil { return Self.redirect("/") }
-        return loginPage(status: .ok, message: nil, username: "")
+        if signedInUser(request) != nil { return Self.redirect("/") }
+        return loginPage(request, status: .ok, message: nil, username: "")
     }
 
     func login(_ request: HTTPRequest) -> HTTPResponse {
         let form = FormURLEncoding.decode(String(decoding: request.body, as: UTF8.self))
-        let username = form.first { $0.name == "username" }?.value ?? ""
-        let password = form.first { $0.name == "password" }?.value ?? ""
+        func field(_ name: String) -> String? { form.first { $0.name == name }?.value }
+        let username = field("username") ?? ""
+        let password = field("password") ?? ""
+        guard
+            sessions.isValidCSRF(
+                field("csrf"), binding: SessionSigner.cookie(SessionSigner.loginCookieName, in: request.headers))
+        else {
+            metrics.increment("plantbuddy_logins_total", ["result": "csrf"])
+            logger.warning("sign-in form without a valid CSRF token", ["peer": request.remoteAddress])
+            return loginPage(
+                request, status: .forbidden, message: "The form had expired. Please sign in again.", username: username)
+        }
+        let keys = ["user:" + username, "address:" + Self.clientAddress(request)]
+        if let wait = throttle.retryAfter(keys) {
+            metrics.increment("plantbuddy_logins_total", ["result": "throttled"])
+            logger.warning(
+                "sign-in throttled", ["user": username, "peer": request.remoteAddress, "retry_after": String(wait)])
+            var response = loginPage(
+                request, status: .tooManyRequests, message: "Too many failed attempts. Please wait a few minutes.",
+                username: username)
+            response.headers.add("Retry-After", String(wait))
+            return response
+        }
         guard let user = users.user(named: username), let stored = user.passwordHash else {
             passwords.spendVerificationTime(password)  // unknown names take as long as wrong passwords
-            return refused(username, request)
+            return refused(username, keys: keys, request)
         }
-        guard PasswordHasher.verify(password, against: stored) else { return refused(username, request) }
+        guard PasswordHasher.verify(password, against: stored) else { return refused(username, keys: keys, request) }
+        throttle.recordSuccess(keys[0])
         metrics.increment("plantbuddy_logins_total", ["result": "success"])
         logger.info("signed in", ["user": user.name, "peer": request.remoteAddress])
         var response = Self.redirect("/")
@@ -66,13 +131,23 @@ struct PageEndpoints: Sendable {
         return response
     }
 
-    private func refused(_ username: String, _ request: HTTPRequest) -> HTTPResponse {
+    private func refused(_ username: String, keys: [String], _ request: HTTPRequest) -> HTTPResponse {
+        throttle.recordFailure(keys)
         metrics.increment("plantbuddy_logins_total", ["result": "failure"])
         logger.warning("sign-in refused", ["user": username, "peer": request.remoteAddress])
-        return loginPage(status: .unauthorized, message: "Unknown user name or wrong password.", username: username)
+        return loginPage(
+            request, status: .unauthorized, message: "Unknown user name or wrong password.", username: username)
     }
 
     func logout(_ request: HTTPRequest) -> HTTPResponse {
+        let form = FormURLEncoding.decode(String(decoding: request.body, as: UTF8.self))
+        let session = SessionSigner.cookie(SessionSigner.cookieName, in: request.headers)
+        if session != nil && !sessions.isValidCSRF(form.first { $0.name == "csrf" }?.value, binding: session) {
+            metrics.increment("plantbuddy_csrf_refusals_total")
+            logger.warning("sign-out without a valid CSRF token", ["peer": request.remoteAddress])
+            return HTTPResponse.text(.forbidden, "forbidden: the form had expired").withHeaders(
+                templates.securityHeaders)
+        }
         var response = Self.redirect("/login")
         response.headers.add("Set-Cookie", sessions.expiredCookie)
         return response
@@ -80,9 +155,7 @@ struct PageEndpoints: Sendable {
 
     func home(_ request: HTTPRequest) -> HTTPResponse {
         // A cookie for a user who has since been removed signs nobody in.
-        guard let user = sessions.user(from: request.headers).flatMap(users.user(named:)) else {
-            return Self.redirect("/login")
-        }
+        guard let user = signedInUser(request) else { return Self.redirect("/login") }
         let range = request.query("range").flatMap(GraphRange.init(rawValue:)) ?? .standard
         let end = Date().timeIntervalSince1970
         var context: TemplateContext = [
@@ -110,8 +183,13 @@ struct PageEndpoints: Sendable {
             context["error"] = .text(
                 "The readings cannot be shown right now: the database did not answer. Please try again soon.")
         }
-        let html = templates.page(title: "Your plants", user: user.name, body: templates.home, context)
+        let logoutToken = SessionSigner.cookie(SessionSigner.cookieName, in: request.headers).map {
+            sessions.csrfToken(binding: $0)
+        }
+        let html = templates.page(
+            title: "Your plants", user: user.name, logoutToken: logoutToken, body: templates.home, context)
         return HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: html)
+            .withHeaders(templates.securityHeaders)
     }
 
     private static func latestRow(_ series: ReadingSeries) -> TemplateContext? {
@@ -131,14 +209,40 @@ struct PageEndpoints: Sendable {
         return "http://\(request.headers["Host"] ?? "this-gateway")/write"
     }
 
-    private func loginPage(status: HTTPStatus, message: String?, username: String) -> HTTPResponse {
-        var context: TemplateContext = ["username": .text(username)]
+    /// The sign-in form, bound to a `pb_login` cookie (set here when the browser has none yet).
+    private func loginPage(_ request: HTTPRequest, status: HTTPStatus, message: String?, username: String)
+        -> HTTPResponse
+    {
+        let existing = SessionSigner.cookie(SessionSigner.loginCookieName, in: request.headers)
+        let binding =
+            existing.flatMap { Base64URL.decode($0)?.count == 16 ? $0 : nil }
+            ?? Base64URL.encode(SecureRandom.bytes(16))
+        var context: TemplateContext = [
+            "username": .text(username), "csrf": .text(sessions.csrfToken(binding: binding)),
+        ]
         if let message { context["message"] = .text(message) }
-        let html = templates.page(title: "Sign in", user: nil, body: templates.login, context)
-        return HTTPResponse(status: status, contentType: "text/html; charset=utf-8", body: html)
+        let html = templates.page(title: "Sign in", user: nil, logoutToken: nil, body: templates.login, context)
+        var response = HTTPResponse(status: status, contentType: "text/html; charset=utf-8", body: html)
+            .withHeaders(templates.securityHeaders)
+        if existing != binding { response.headers.add("Set-Cookie", sessions.loginCookie(binding)) }
+        return response
+    }
+
+    /// The peer's IP address without the port.
+    static func clientAddress(_ request: HTTPRequest) -> String {
+        guard let colon = request.remoteAddress.lastIndex(of: ":") else { return request.remoteAddress }
+        return String(request.remoteAddress[..<colon])
     }
 
     static func redirect(_ location: String) -> HTTPResponse {
         HTTPResponse(status: .seeOther, headers: ["Location": location])
+    }
+}
+
+extension HTTPResponse {
+    func withHeaders(_ extra: HTTPHeaders) -> HTTPResponse {
+        var response = self
+        for (name, value) in extra { response.headers.replaceOrAdd(name, value) }
+        return response
     }
 }

@@ -48,14 +48,36 @@ struct SessionSigner: Sendable {
 
     /// The signed-in user's name, if the cookie is present, untampered and unexpired.
     func user(from headers: HTTPHeaders, now: Date = Date()) -> String? {
+        Self.cookie(Self.cookieName, in: headers).flatMap { verify($0, now: now) }
+    }
+
+    /// A cookie's value from the request's `Cookie` headers.
+    static func cookie(_ name: String, in headers: HTTPHeaders) -> String? {
         for header in headers.values("Cookie") {
             for pair in header.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " ") }
-                guard parts.count == 2, parts[0] == Self.cookieName else { continue }
-                return verify(parts[1], now: now)
+                if parts.count == 2, parts[0] == name { return parts[1] }
             }
         }
         return nil
+    }
+
+    // MARK: CSRF
+
+    /// A form's anti-forgery token: a MAC of something only this browser holds (the session cookie,
+    /// or before sign-in the `pb_login` cookie), which another site's page cannot read.
+    func csrfToken(binding: String) -> String { Base64URL.encode(mac.authenticate(Array("csrf\n\(binding)".utf8))) }
+
+    func isValidCSRF(_ token: String?, binding: String?) -> Bool {
+        guard let token, let binding, let presented = Base64URL.decode(token) else { return false }
+        return constantTimeEquals(presented, mac.authenticate(Array("csrf\n\(binding)".utf8)))
+    }
+
+    static let loginCookieName = "pb_login"
+
+    /// A random value for the sign-in form's CSRF binding, scoped to `/login`.
+    func loginCookie(_ value: String) -> String {
+        "\(Self.loginCookieName)=\(value); Path=/login; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : "")
     }
 
     private func verify(_ value: String, now: Date) -> String? {

@@ -9,16 +9,38 @@ import Testing
 
 /// A browser's view of sign-in and the home page, through the real server.
 @Suite struct PageTests {
-    static func signIn(_ gateway: Gateway, user: String, password: String) throws -> HTTPClientResponse {
+    /// What a browser holds after opening /login: the `pb_login` cookie and the form's CSRF token.
+    static func loginForm(_ gateway: Gateway) throws -> (cookie: String, csrf: String) {
+        let page = try gateway.get("/login")
+        let cookie = String(try #require(page.header("Set-Cookie")?.split(separator: ";").first))
+        let marker = #"name="csrf" value=""#
+        let start = try #require(page.bodyText.firstRange(of: marker)).upperBound
+        let csrf = String(page.bodyText[start...].prefix { $0 != "\"" })
+        return (cookie, csrf)
+    }
+
+    static func signIn(_ gateway: Gateway, user: String, password: String, csrf: Bool = true) throws
+        -> HTTPClientResponse
+    {
+        let form = try loginForm(gateway)
+        return try post(
+            gateway, "/login", ["username": user, "password": password, "csrf": csrf ? form.csrf : "forged"],
+            cookie: form.cookie)
+    }
+
+    static func post(_ gateway: Gateway, _ path: String, _ fields: [String: String], cookie: String?) throws
+        -> HTTPClientResponse
+    {
         var allowed = CharacterSet.alphanumerics
-        allowed.remove(charactersIn: "&=+")
-        let form =
-            "username=\(user.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
-            + "&password=\(password.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+        allowed.insert(charactersIn: "-._~")
+        let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
+            .joined(separator: "&")
+        var headers = [("Content-Type", "application/x-www-form-urlencoded")]
+        if let cookie { headers.append(("Cookie", cookie)) }
         return try gateway.http.send(
             HTTPClientRequest(
-                method: "POST", url: "http://127.0.0.1:\(gateway.port)/login",
-                headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8)))
+                method: "POST", url: "http://127.0.0.1:\(gateway.port)\(path)", headers: headers, body: Array(body.utf8)
+            ))
     }
 
     /// The `name=value` part of a Set-Cookie header, as a browser would send it back.
@@ -46,8 +68,13 @@ import Testing
             #expect(right.status == 303 && right.header("Location") == "/")
             let cookie = right.header("Set-Cookie") ?? ""
             #expect(cookie.hasPrefix("pb_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"))
-            let logout = try gateway.http.send(
-                HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(gateway.port)/logout"))
+            let session = String(cookie.split(separator: ";")[0])
+            let forged = try Self.post(gateway, "/logout", ["csrf": "forged"], cookie: session)
+            #expect(forged.status == 403)
+            let page = try Self.page(gateway, cookie: session).bodyText
+            let start = try #require(page.firstRange(of: #"name="csrf" value=""#)).upperBound
+            let token = String(page[start...].prefix { $0 != "\"" })
+            let logout = try Self.post(gateway, "/logout", ["csrf": token], cookie: session)
             #expect(logout.status == 303 && logout.header("Set-Cookie")?.contains("Max-Age=0") == true)
         }
     }

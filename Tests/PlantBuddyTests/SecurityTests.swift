@@ -1,0 +1,82 @@
+import CurlClient
+import Foundation
+import HTTPServer
+import Hashing
+import PlantBuddy
+import TestSupport
+import Testing
+
+/// Forged forms, guessing passwords, proxy sign-in, and the headers that keep pages inert.
+@Suite struct SecurityTests {
+    @Test func signInWithoutTheFormsTokenIsRefused() throws {
+        let influxd = try InfluxDServer.shared()
+        try withGateway(influxURL: influxd.url, database: "unused") { gateway in
+            _ = try gateway.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            let forged = try PageTests.signIn(gateway, user: "rick", password: "pickle", csrf: false)
+            #expect(forged.status == 403 && forged.header("Set-Cookie")?.hasPrefix("pb_session") != true)
+            // Another site can post the form but cannot read our cookie: no cookie, no sign-in.
+            let form = try PageTests.loginForm(gateway)
+            let cookieless = try PageTests.post(
+                gateway, "/login", ["username": "rick", "password": "pickle", "csrf": form.csrf], cookie: nil)
+            #expect(cookieless.status == 403)
+        }
+    }
+
+    @Test func repeatedFailuresArePausedPerUserAndPerAddress() throws {
+        let influxd = try InfluxDServer.shared()
+        try withGateway(influxURL: influxd.url, database: "unused", configure: { $0.loginAttempts = 3 }) { gateway in
+            _ = try gateway.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            _ = try gateway.app.users.add("morty", passwordHash: testPasswordHash("jessica"))
+            for _ in 0..<3 { #expect(try PageTests.signIn(gateway, user: "rick", password: "wrong").status == 401) }
+            let paused = try PageTests.signIn(gateway, user: "rick", password: "pickle")
+            #expect(paused.status == 429)
+            #expect(Int(paused.header("Retry-After") ?? "") ?? 0 > 0)
+            // The same client address is paused for other names too.
+            #expect(try PageTests.signIn(gateway, user: "morty", password: "jessica").status == 429)
+            #expect(try gateway.get("/metrics").bodyText.contains(#"plantbuddy_logins_total{result="throttled"} 2"#))
+        }
+    }
+
+    @Test func proxyHeaderSignsInOnlyFromTrustedAddresses() throws {
+        let influxd = try InfluxDServer.shared()
+        let database = try influxd.createDatabase("proxy")
+        for (trusted, expected) in [("127.0.0.1", 200), ("10.9.9.9", 303)] {
+            try withGateway(
+                influxURL: influxd.url, database: database,
+                configure: {
+                    $0.proxyUserHeader = "X-Forwarded-User"
+                    $0.trustedProxies = [trusted]
+                }
+            ) { gateway in
+                _ = try gateway.app.users.add("sso-user")
+                let page = try gateway.http.send(
+                    HTTPClientRequest(
+                        url: "http://127.0.0.1:\(gateway.port)/", headers: [("X-Forwarded-User", "sso-user")]))
+                #expect(page.status == expected, "trusted \(trusted)")
+                let unknown = try gateway.http.send(
+                    HTTPClientRequest(
+                        url: "http://127.0.0.1:\(gateway.port)/", headers: [("X-Forwarded-User", "nobody")]))
+                #expect(unknown.status == 303)
+            }
+        }
+    }
+
+    /// No script may run, the inline style is allowed by its exact hash, and nothing may frame the page.
+    @Test func pagesCarrySecurityHeaders() throws {
+        let influxd = try InfluxDServer.shared()
+        try withGateway(influxURL: influxd.url, database: "unused") { gateway in
+            let login = try gateway.get("/login")
+            let policy = try #require(login.header("Content-Security-Policy"))
+            #expect(policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'"))
+            #expect(!policy.contains("script-src") && !policy.contains("unsafe-inline"))
+            let body = login.bodyText
+            let style = body[
+                try #require(body.firstRange(of: "<style>"))
+                    .upperBound..<(try #require(body.firstRange(of: "</style>")).lowerBound)]
+            #expect(policy.contains("'sha256-\(Data(SHA256.hash(style.utf8)).base64EncodedString())'"))
+            #expect(login.header("X-Content-Type-Options") == "nosniff")
+            #expect(login.header("Referrer-Policy") == "same-origin")
+            #expect(!body.contains("<script"))
+        }
+    }
+}
