@@ -77,7 +77,13 @@ public final class App: Sendable {
             logger: logger, metrics: metrics)
 
         var router = Router()
-        router.add(.post, "/write", write.respond)
+        let compatible = CompatibleWriteEndpoint(
+            users: users, clock: clock, log: buffer, logger: logger, metrics: metrics)
+        // Devices post bare lines to /write; InfluxDB v1 clients always name a database there.
+        router.add(.post, "/write") { request in
+            request.query("db") != nil ? compatible.respond(to: request, flavor: .v1) : write.respond(to: request)
+        }
+        router.add(.post, "/api/v2/write") { compatible.respond(to: $0, flavor: .v2) }
         router.add(.get, "/", pages.home)
         router.add(.get, "/login", pages.showLogin)
         router.add(.post, "/login", pages.login)
