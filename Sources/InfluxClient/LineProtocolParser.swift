@@ -67,7 +67,10 @@ public enum LineProtocolParser {
             guard let key = cursor.token(until: [.equals, .comma, .space], unescaping: [.comma, .equals, .space]),
                 !key.isEmpty,
                 cursor.peek == .equals
-            else { return .failure(Reason(text: fields.isEmpty && cursor.atEnd ? "missing fields" : "invalid field format")) }
+            else {
+                return .failure(
+                    Reason(text: fields.isEmpty && cursor.atEnd ? "missing fields" : "invalid field format"))
+            }
             cursor.advance()
             switch cursor.fieldValue() {
             case .success(let value): fields[key] = value
