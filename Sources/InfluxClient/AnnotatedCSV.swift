@@ -126,7 +126,7 @@ public struct AnnotatedCSVParser {
             }
             carry += bytes[0..<end]
             carryState = .fieldStart
-            var row = carry
+            let row = carry
             carry.removeAll(keepingCapacity: true)
             try withBytes(of: row) { row throws(AnnotatedCSVError) in try process(row, emit) }
             start = end + 1
