@@ -79,4 +79,46 @@ import Testing
             #expect(!body.contains("<script"))
         }
     }
+
+    /// A token rotated or revoked by the CLI (another process's store) stops working at once.
+    @Test func rotatedAndRevokedTokensStopWorkingAtOnce() throws {
+        let influxd = try InfluxDServer.shared()
+        try withGateway(influxURL: influxd.url, database: try influxd.createDatabase("rotate")) { gateway in
+            let cli = UserStore(dataDirectory: gateway.app.configuration.dataDirectory)
+            let old = try cli.add("rick")
+            #expect(try gateway.post("01SM1", token: old).status == 204)
+            let new = try cli.rotateToken("rick")
+            #expect(try gateway.post("01SM2", token: old).status == 401)
+            #expect(try gateway.post("01SM3", token: new).status == 204)
+            try cli.remove("rick")
+            #expect(try gateway.post("01SM4", token: new).status == 401)
+            let v2 = try gateway.http.send(
+                HTTPClientRequest(
+                    method: "POST", url: "http://127.0.0.1:\(gateway.port)/api/v2/write",
+                    headers: [("Authorization", "Token \(new)")], body: Array("m v=1i".utf8)))
+            #expect(v2.status == 401 && !v2.bodyText.contains(new))
+        }
+    }
+
+    /// Replacing `<data dir>/session.key` signs everyone out.
+    @Test func newSessionKeyInvalidatesSessions() throws {
+        let influxd = try InfluxDServer.shared()
+        let directory = NSTemporaryDirectory() + "plantbuddy-key-\(UUID().uuidString)"
+        var cookie = ""
+        try withGateway(influxURL: influxd.url, database: "unused", configure: { $0.dataDirectory = directory }) {
+            gateway in
+            _ = try gateway.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            cookie = try PageTests.session(gateway, user: "rick", password: "pickle")
+            #expect(try PageTests.page(gateway, cookie: cookie).status == 200)
+        }
+        let key = try Data(contentsOf: URL(fileURLWithPath: directory + "/session.key"))
+        #expect(key.count == 32)
+        try FileManager.default.removeItem(atPath: directory + "/session.key")
+        try withGateway(influxURL: influxd.url, database: "unused", configure: { $0.dataDirectory = directory }) {
+            gateway in
+            #expect(try PageTests.page(gateway, cookie: cookie).status == 303)
+            let newKey = try Data(contentsOf: URL(fileURLWithPath: directory + "/session.key"))
+            #expect(newKey != key)
+        }
+    }
 }
