@@ -62,6 +62,13 @@ public final class App: Sendable {
         } catch {
             throw .users(error)
         }
+        let notifications = NotificationStore(dataDirectory: configuration.dataDirectory)
+        if configuration.notifySecret.isEmpty {
+            logger.warning("PLANTBUDDY_NOTIFY_SECRET is not set: /notify refuses every request")
+        }
+        let notify = NotifyEndpoint(
+            secret: Array(configuration.notifySecret.utf8), users: users, store: notifications, logger: logger,
+            metrics: metrics)
         let pages = PageEndpoints(
             users: users, passwords: PasswordHasher(iterations: configuration.passwordIterations),
             sessions: SessionSigner(
@@ -69,6 +76,7 @@ public final class App: Sendable {
                 secureCookies: configuration.publicURL.hasPrefix("https://")),
             throttle: LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow),
             proxy: ProxySignIn(header: configuration.proxyUserHeader, trustedAddresses: configuration.trustedProxies),
+            notifications: notifications,
             readings: ReadingsSource(
                 influx: influx, graphScript: graphScript, catalog: configuration.sensors,
                 downsampledBucket: configuration.downsampledBucket),
@@ -84,6 +92,7 @@ public final class App: Sendable {
             request.query("db") != nil ? compatible.respond(to: request, flavor: .v1) : write.respond(to: request)
         }
         router.add(.post, "/api/v2/write") { compatible.respond(to: $0, flavor: .v2) }
+        router.add(.post, "/notify", notify.respond)
         router.add(.get, "/", pages.home)
         router.add(.get, "/login", pages.showLogin)
         router.add(.post, "/login", pages.login)
@@ -171,6 +180,7 @@ public final class App: Sendable {
         metrics.describe(
             "plantbuddy_dead_letter_errors_total", .counter, help: "Failures to write the dead-letter file.")
         metrics.describe("plantbuddy_logins_total", .counter, help: "Sign-in attempts, by result.")
+        metrics.describe("plantbuddy_notifications_total", .counter, help: "/notify requests, by result.")
         metrics.describe(
             "plantbuddy_csrf_refusals_total", .counter, help: "Forms refused for a missing or wrong CSRF token.")
         metrics.describe("plantbuddy_influx_query_errors_total", .counter, help: "Graph queries that failed.")

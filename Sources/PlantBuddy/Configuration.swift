@@ -52,6 +52,12 @@ public struct Setting: Sendable {
             help: "PBKDF2-HMAC-SHA256 rounds for new password hashes"),
         Setting(environment: "PLANTBUDDY_SESSION_TTL", defaultValue: "7d", help: "how long a sign-in lasts"),
         Setting(
+            environment: "PLANTBUDDY_NOTIFY_SECRET", defaultValue: "",
+            help: "shared secret InfluxDB's notification rule sends to /notify (prefer the _FILE form)"),
+        Setting(
+            environment: "PLANTBUDDY_NOTIFY_SECRET_FILE", defaultValue: nil,
+            help: "file whose first line is that secret"),
+        Setting(
             environment: "PLANTBUDDY_LOGIN_ATTEMPTS", defaultValue: "5",
             help: "failed sign-ins per user name and per client address before a pause"),
         Setting(environment: "PLANTBUDDY_LOGIN_WINDOW", defaultValue: "15m", help: "how long that pause lasts"),
@@ -131,6 +137,7 @@ public struct Configuration: Sendable {
     public var sessionLifetime: Duration = .seconds(7 * 86_400)
     public var publicURL = ""
     public var loginAttempts = 5
+    public var notifySecret = ""
     public var loginWindow: Duration = .seconds(900)
     public var proxyUserHeader = ""
     public var trustedProxies: Set<String> = []
@@ -225,6 +232,13 @@ public struct Configuration: Sendable {
         templatesDirectory = required("PLANTBUDDY_TEMPLATES_DIR")
         passwordIterations = try count("PLANTBUDDY_PASSWORD_ITERATIONS")
         sessionLifetime = try duration("PLANTBUDDY_SESSION_TTL")
+        notifySecret = required("PLANTBUDDY_NOTIFY_SECRET")
+        if let secretFile = values["PLANTBUDDY_NOTIFY_SECRET_FILE"] {
+            guard let text = try? String(contentsOfFile: secretFile, encoding: .utf8) else {
+                throw ConfigurationError(setting: "PLANTBUDDY_NOTIFY_SECRET_FILE", message: "cannot read \(secretFile)")
+            }
+            notifySecret = String(text.split(whereSeparator: \.isNewline).first ?? "").trimmingCharacters(in: " \t")
+        }
         loginAttempts = try count("PLANTBUDDY_LOGIN_ATTEMPTS")
         loginWindow = try duration("PLANTBUDDY_LOGIN_WINDOW")
         proxyUserHeader = required("PLANTBUDDY_PROXY_USER_HEADER")

@@ -72,6 +72,7 @@ struct PageEndpoints: Sendable {
     let sessions: SessionSigner
     let throttle: LoginThrottle
     let proxy: ProxySignIn
+    let notifications: NotificationStore
     let readings: ReadingsSource
     let templates: PageTemplates
     let publicURL: String
@@ -169,6 +170,15 @@ struct PageEndpoints: Sendable {
             "rangeLabel": .text(range.rawValue),
             "writeURL": .text(writeURL(request)),
         ]
+        let recent = notifications.recent(for: user.name)
+        context["hasNotifications"] = .flag(!recent.isEmpty)
+        context["notifications"] = .list(
+            recent.map { notification in
+                [
+                    "level": .text(notification.level), "message": .text(notification.message),
+                    "time": .text(notification.time.replacingOccurrences(of: "T", with: " ")),
+                ]
+            })
         do {
             let series = try readings.series(for: user.name, range: range)
             context["hasReadings"] = .flag(!series.isEmpty)

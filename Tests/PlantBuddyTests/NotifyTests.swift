@@ -1,0 +1,123 @@
+import CurlClient
+import Foundation
+import HTTPServer
+import PlantBuddy
+import TestSupport
+import Testing
+
+/// InfluxDB's notification rule calling /notify, and what the user then sees.
+@Suite struct NotifyTests {
+    static let secret = "s3cret-\(UUID().uuidString)"
+
+    private func notify(_ gateway: Gateway, _ body: String, secret: String?) throws -> HTTPClientResponse {
+        try gateway.http.send(
+            HTTPClientRequest(
+                method: "POST", url: "http://127.0.0.1:\(gateway.port)/notify",
+                headers: (secret.map { [("Authorization", $0)] } ?? []) + [("Content-Type", "application/json")],
+                body: Array(body.utf8)))
+    }
+
+    private static let status =
+        #"{"user":"rick","device_id":"01","sensor":"soil_moisture","level":"crit","message":"soil moisture at 20 for rick (device 01)","time":"2026-11-22T10:00:00Z","check_id":"0000000000050a11"}"#
+
+    @Test func onlyTheExactSecretIsHeard() throws {
+        let influxd = try InfluxDServer.shared()
+        try withGateway(influxURL: influxd.url, database: "unused", configure: { $0.notifySecret = Self.secret }) {
+            gateway in
+            _ = try gateway.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            for wrong in [
+                nil, "", "Bearer \(Self.secret)", String(Self.secret.dropLast()), Self.secret + "x",
+                Self.secret.uppercased(),
+            ] {
+                #expect(try notify(gateway, Self.status, secret: wrong).status == 401, "\(wrong ?? "none")")
+            }
+            let page = try PageTests.page(
+                gateway, cookie: try PageTests.session(gateway, user: "rick", password: "pickle"))
+            #expect(!page.bodyText.contains("Recent alerts"))
+            #expect(
+                try gateway.get("/metrics").bodyText.contains(
+                    #"plantbuddy_notifications_total{result="unauthorized"} 6"#))
+        }
+    }
+
+    @Test func statusesAreStoredOnceAndShownNewestFirst() throws {
+        let influxd = try InfluxDServer.shared()
+        try withGateway(influxURL: influxd.url, database: "unused", configure: { $0.notifySecret = Self.secret }) {
+            gateway in
+            _ = try gateway.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            #expect(try notify(gateway, Self.status, secret: Self.secret).status == 200)
+            #expect(try notify(gateway, Self.status, secret: Self.secret).status == 200)  // delivered twice
+            let later = Self.status.replacingOccurrences(of: "10:00:00Z", with: "11:30:00Z")
+                .replacingOccurrences(of: "at 20", with: "at 18")
+            #expect(try notify(gateway, later, secret: Self.secret).status == 200)
+            // The original tutorial's plain-text message, naming an existing user.
+            #expect(try notify(gateway, "soil moisture at 15 for rick", secret: Self.secret).status == 200)
+            #expect(try notify(gateway, "soil moisture at 15 for nobody", secret: Self.secret).status == 200)
+            #expect(try notify(gateway, "{not json", secret: Self.secret).status == 400)
+            #expect(try notify(gateway, String(repeating: "x", count: 70_000), secret: Self.secret).status == 413)
+
+            let html = try PageTests.page(
+                gateway, cookie: try PageTests.session(gateway, user: "rick", password: "pickle")
+            ).bodyText
+            let heading = try #require(html.range(of: "Recent alerts"))
+            let section = String(html[heading.lowerBound...])
+            let order = [
+                "soil moisture at 15 for rick", "soil moisture at 18 for rick", "soil moisture at 20 for rick",
+            ]
+            let positions = order.map { section.range(of: $0)?.lowerBound ?? section.endIndex }
+            #expect(!positions.contains(section.endIndex), "every alert is shown")
+            #expect(positions == positions.sorted())
+            #expect(section.components(separatedBy: "soil moisture at 20 for rick").count == 2)  // once
+            #expect(section.contains("2026-11-22 11:30:00Z"))
+            let metrics = try gateway.get("/metrics").bodyText
+            #expect(metrics.contains(#"plantbuddy_notifications_total{result="duplicate"} 1"#))
+            #expect(metrics.contains(#"plantbuddy_notifications_total{result="unattributed"} 1"#))
+        }
+    }
+}
+
+/// The Flux scripts in Flux/, read as text: the mistakes of the original project must not be there.
+@Suite struct FluxScriptTests {
+    static func script(_ name: String) throws -> String {
+        try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "../../Flux/\(name)"),
+            encoding: .utf8)
+    }
+
+    /// Lines that are code, not the header comment.
+    static func code(_ text: String) -> String {
+        text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(
+            separator: "\n")
+    }
+
+    @Test func notificationRuleTakesTheSecretFromTheStoreSendsJSONAndNeverTheSameStatusTwice() throws {
+        let rule = try Self.script("notification_rule.flux")
+        let code = Self.code(rule)
+        #expect(code.contains(#"secrets.get(key: "pb_secret")"#))
+        #expect(code.contains(#""Authorization": secret"#))
+        #expect(code.contains("json.encode("))
+        for key in ["user:", "device_id:", "sensor:", "level:", "message:", "time:", "check_id:"] {
+            #expect(code.contains(key))
+        }
+        // Only statuses newer than one period are sent, and only changes to crit.
+        #expect(code.contains("r._time >= experimental.subDuration(from: now(), d: task.every)"))
+        #expect(code.contains(#"monitor.stateChanges(toLevel: "crit")"#))
+        #expect(code.contains("url: notify_url") && !code.contains("http://"))
+        #expect(rule.contains("influx task create"))
+    }
+
+    @Test func downsamplingLooksBackTwoPeriodsAndSkipsEmptyWindows() throws {
+        let code = Self.code(try Self.script("downsample.flux"))
+        #expect(code.contains("range(start: -duration(v: int(v: task.every) * 2))"))
+        #expect(code.contains("createEmpty: false"))
+        #expect(code.contains("to(bucket: downsampled_bucket)"))
+    }
+
+    @Test func checkFlagsDrySoilPerUserAndDevice() throws {
+        let code = Self.code(try Self.script("check.flux"))
+        #expect(code.contains("crit: (r) => r.reading <= crit_threshold"))
+        #expect(code.contains("${r.user}") && code.contains("${r.device_id}"))
+        #expect(code.contains("monitor.check("))
+    }
+}
