@@ -16,6 +16,7 @@ public enum Command {
           plantbuddy users remove NAME           delete a user
           plantbuddy users rotate-token NAME     replace a user's device token; prints the new one
           plantbuddy simulate --url URL --token TOKEN [--devices N] [--interval 5s] [--dry]
+          plantbuddy setup [--dry-run]           provision InfluxDB 2.x/Cloud: buckets, secret, tasks
           plantbuddy csv < response.csv          annotated CSV on stdin → JSON on stdout (debugging)
           plantbuddy render --input results.csv [--output graph.svg]
                                                  draw annotated CSV as the page's SVG chart
@@ -38,6 +39,20 @@ public enum Command {
         case ("help", _), ("--help", _), ("-h", _):
             output(usage + "\n\nsettings (flag / environment variable, default):\n" + settingsTable())
             return 0
+        case ("setup", _):
+            var options = Array(arguments.dropFirst())
+            let dryRun = options.contains("--dry-run")
+            options.removeAll { $0 == "--dry-run" }
+            do {
+                let configuration = try Configuration(arguments: options, environment: environment)
+                try withoutActuallyEscaping(output) { say in
+                    try Setup(configuration: configuration, dryRun: dryRun, say: say).run()
+                }
+                return 0
+            } catch {
+                errors("error: \(error)")
+                return 1
+            }
         case ("render", _):
             return render(Array(arguments.dropFirst()), output: output, errors: errors)
         case ("csv", _):

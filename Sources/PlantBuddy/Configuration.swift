@@ -52,6 +52,14 @@ public struct Setting: Sendable {
             help: "PBKDF2-HMAC-SHA256 rounds for new password hashes"),
         Setting(environment: "PLANTBUDDY_SESSION_TTL", defaultValue: "7d", help: "how long a sign-in lasts"),
         Setting(
+            environment: "PLANTBUDDY_SOIL_CRIT", defaultValue: "35",
+            help: "setup: soil moisture at or below this is crit"),
+        Setting(
+            environment: "INFLUX_RAW_RETENTION", defaultValue: "30d", help: "setup: how long the raw bucket keeps data"),
+        Setting(
+            environment: "INFLUX_DOWNSAMPLED_RETENTION", defaultValue: "365d",
+            help: "setup: how long the downsampled bucket keeps data"),
+        Setting(
             environment: "PLANTBUDDY_NOTIFY_SECRET", defaultValue: "",
             help: "shared secret InfluxDB's notification rule sends to /notify (prefer the _FILE form)"),
         Setting(
@@ -138,6 +146,9 @@ public struct Configuration: Sendable {
     public var publicURL = ""
     public var loginAttempts = 5
     public var notifySecret = ""
+    public var soilCritThreshold = 35.0
+    public var rawRetention: Duration = .seconds(30 * 86_400)
+    public var downsampledRetention: Duration = .seconds(365 * 86_400)
     public var loginWindow: Duration = .seconds(900)
     public var proxyUserHeader = ""
     public var trustedProxies: Set<String> = []
@@ -239,6 +250,14 @@ public struct Configuration: Sendable {
             }
             notifySecret = String(text.split(whereSeparator: \.isNewline).first ?? "").trimmingCharacters(in: " \t")
         }
+        guard let threshold = Double(required("PLANTBUDDY_SOIL_CRIT")), threshold.isFinite else {
+            throw ConfigurationError(
+                setting: "PLANTBUDDY_SOIL_CRIT", message: "expected a number, got '\(required("PLANTBUDDY_SOIL_CRIT"))'"
+            )
+        }
+        soilCritThreshold = threshold
+        rawRetention = try duration("INFLUX_RAW_RETENTION")
+        downsampledRetention = try duration("INFLUX_DOWNSAMPLED_RETENTION")
         loginAttempts = try count("PLANTBUDDY_LOGIN_ATTEMPTS")
         loginWindow = try duration("PLANTBUDDY_LOGIN_WINDOW")
         proxyUserHeader = required("PLANTBUDDY_PROXY_USER_HEADER")

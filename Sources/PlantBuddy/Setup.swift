@@ -1,0 +1,186 @@
+import CurlClient
+import Foundation
+import InfluxClient
+
+/// `plantbuddy setup`: provisions InfluxDB 2.x / Cloud through its HTTP API so nobody has to click
+/// through a UI: the org is looked up, the raw and downsampled buckets created if missing, the
+/// notification secret stored, and the three tasks in `Flux/` created or updated by name. Running it
+/// again changes nothing; `--dry-run` only says what it would do.
+struct Setup {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let configuration: Configuration
+    let dryRun: Bool
+    let say: (String) -> Void
+    private let http = CurlHTTPClient()
+
+    init(configuration: Configuration, dryRun: Bool, say: @escaping (String) -> Void) {
+        self.configuration = configuration
+        self.dryRun = dryRun
+        self.say = say
+    }
+
+    var influx: InfluxConfiguration { configuration.influx }
+    var downsampledBucket: String {
+        configuration.downsampledBucket.isEmpty ? "downsampled" : configuration.downsampledBucket
+    }
+
+    func run() throws {
+        guard !configuration.notifySecret.isEmpty else {
+            throw Failure(
+                description: "PLANTBUDDY_NOTIFY_SECRET: setup stores it in InfluxDB for the notification rule; set it")
+        }
+        guard !configuration.publicURL.isEmpty else {
+            throw Failure(
+                description: "PLANTBUDDY_PUBLIC_URL: the notification rule must know where /notify is; set it")
+        }
+        try checkVersion()
+        let orgID = try findOrg()
+        try ensureBucket(influx.bucket, orgID: orgID, retentionSeconds: configuration.rawRetention.components.seconds)
+        try ensureBucket(
+            downsampledBucket, orgID: orgID, retentionSeconds: configuration.downsampledRetention.components.seconds)
+        if dryRun {
+            say("would store the secret pb_secret")
+        } else {
+            _ = try call(
+                "PATCH", "/api/v2/orgs/\(orgID)/secrets", json: ["pb_secret": configuration.notifySecret], expect: [204]
+            )
+            say("stored the secret pb_secret")
+        }
+        let notifyURL =
+            (configuration.publicURL.hasSuffix("/")
+                ? String(configuration.publicURL.dropLast()) : configuration.publicURL) + "/notify"
+        let tasks: [(file: String, prelude: String)] = [
+            (
+                "downsample.flux",
+                "raw_bucket = \(Flux.stringLiteral(influx.bucket))\ndownsampled_bucket = \(Flux.stringLiteral(downsampledBucket))\n"
+            ),
+            (
+                "check.flux",
+                "raw_bucket = \(Flux.stringLiteral(influx.bucket))\ncrit_threshold = \(configuration.soilCritThreshold)\n"
+            ),
+            ("notification_rule.flux", "notify_url = \(Flux.stringLiteral(notifyURL))\n"),
+        ]
+        for task in tasks {
+            let path = configuration.fluxDirectory + "/" + task.file
+            guard let script = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw Failure(description: "PLANTBUDDY_FLUX_DIR: cannot read \(path)")
+            }
+            try ensureTask(flux: task.prelude + script, orgID: orgID)
+        }
+    }
+
+    private func checkVersion() throws {
+        let response = try send("GET", "/ping", body: nil)
+        let version = response.header("X-Influxdb-Version") ?? "unknown"
+        let digits = version.drop { !$0.isNumber }
+        guard digits.hasPrefix("2.") || version.lowercased().contains("cloud") else {
+            throw Failure(
+                description: "InfluxDB \(version) at \(influx.url) has no tasks API; setup needs 2.x or Cloud. "
+                    + "On 1.x use a continuous query for downsampling and Kapacitor for alerts; on 3.x use the processing engine"
+            )
+        }
+    }
+
+    private func findOrg() throws -> String {
+        let answer = try call("GET", "/api/v2/orgs?org=\(percent(influx.org))", expect: [200, 404])
+        guard answer.status == 200, let orgs = answer.json?["orgs"] as? [[String: Any]],
+            let id = orgs.first(where: { $0["name"] as? String == influx.org })?["id"] as? String
+        else { throw Failure(description: "INFLUX_ORG: organisation \"\(influx.org)\" not found") }
+        return id
+    }
+
+    private func ensureBucket(_ name: String, orgID: String, retentionSeconds: Int64) throws {
+        let answer = try call("GET", "/api/v2/buckets?orgID=\(orgID)&name=\(percent(name))", expect: [200, 404])
+        if answer.status == 200,
+            (answer.json?["buckets"] as? [[String: Any]])?.contains(where: { $0["name"] as? String == name }) == true
+        {
+            say("bucket \(name) exists")
+            return
+        }
+        if dryRun {
+            say("would create bucket \(name)")
+            return
+        }
+        _ = try call(
+            "POST", "/api/v2/buckets",
+            json: [
+                "orgID": orgID, "name": name, "description": "Plant Buddy",
+                "retentionRules": [["type": "expire", "everySeconds": retentionSeconds]],
+            ], expect: [201])
+        say("created bucket \(name)")
+    }
+
+    private func ensureTask(flux: String, orgID: String) throws {
+        guard let name = Self.taskName(flux) else { throw Failure(description: "a Flux task has no option task name") }
+        let answer = try call("GET", "/api/v2/tasks?orgID=\(orgID)&name=\(percent(name))", expect: [200])
+        let matches = (answer.json?["tasks"] as? [[String: Any]] ?? []).filter { $0["name"] as? String == name }
+        if let existing = matches.first, let id = existing["id"] as? String {
+            if existing["flux"] as? String == flux {
+                say("task \(name) is up to date")
+            } else if dryRun {
+                say("would update task \(name)")
+            } else {
+                _ = try call("PATCH", "/api/v2/tasks/\(id)", json: ["flux": flux, "status": "active"], expect: [200])
+                say("updated task \(name)")
+            }
+            if matches.count > 1 { say("warning: \(matches.count) tasks are named \(name); delete the extra ones") }
+            return
+        }
+        if dryRun {
+            say("would create task \(name)")
+            return
+        }
+        _ = try call("POST", "/api/v2/tasks", json: ["orgID": orgID, "status": "active", "flux": flux], expect: [201])
+        say("created task \(name)")
+    }
+
+    /// `option task = {name: "…", …}` — the name InfluxDB gives the task.
+    static func taskName(_ flux: String) -> String? {
+        guard let option = flux.range(of: "option task = {name: \"") else { return nil }
+        let rest = flux[option.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+    }
+
+    // MARK: HTTP
+
+    private struct Answer {
+        let status: Int
+        let json: [String: Any]?
+    }
+
+    private func call(_ method: String, _ path: String, json: [String: Any]? = nil, expect: Set<Int>) throws -> Answer {
+        let body = try json.map { try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+        let response = try send(method, path, body: body)
+        guard expect.contains(response.status) else {
+            let message =
+                (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["message"] as? String
+                ?? response.bodyText
+            if response.status == 401 || response.status == 403 {
+                throw Failure(description: "INFLUX_TOKEN: InfluxDB refused it for \(method) \(path): \(message)")
+            }
+            throw Failure(description: "\(method) \(path) answered \(response.status): \(message)")
+        }
+        return Answer(
+            status: response.status,
+            json: try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+    }
+
+    private func send(_ method: String, _ path: String, body: Data?) throws -> HTTPClientResponse {
+        var headers = [("Authorization", "Token \(influx.token)"), ("Accept", "application/json")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        do {
+            return try http.send(
+                HTTPClientRequest(
+                    method: method, url: influx.url + path, headers: headers, body: body.map(Array.init) ?? []))
+        } catch {
+            throw Failure(description: "INFLUX_URL: cannot reach \(influx.url): \(error)")
+        }
+    }
+
+    private func percent(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import HTTPServer
+import PlantBuddy
+import Synchronization
+import TestSupport
+import Testing
+
+/// An in-memory stand-in for the InfluxDB 2.x API that `setup` uses, answering as the reference
+/// (shared/reference/influxdb-api.md §4) documents: InfluxDB 2.x cannot run on this machine.
+private final class FakeInfluxDB2: Sendable {
+    struct State {
+        var buckets: [String] = []
+        var secrets: [String: String] = [:]
+        var tasks: [(id: String, name: String, flux: String)] = []
+    }
+
+    let state = Mutex(State())
+    let token: String
+    let version: String
+
+    init(token: String, version: String = "v2.7.12") {
+        self.token = token
+        self.version = version
+    }
+
+    func respond(_ request: HTTPRequest) -> HTTPResponse {
+        func json(_ status: HTTPStatus, _ object: Any) -> HTTPResponse {
+            let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+            return HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Array(data))
+        }
+        if request.path == "/ping" { return HTTPResponse(status: .noContent, headers: ["X-Influxdb-Version": version]) }
+        guard request.headers["Authorization"] == "Token \(token)" else {
+            return json(.unauthorized, ["code": "unauthorized", "message": "unauthorized access"])
+        }
+        let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
+        return state.withLock { state in
+            switch (request.method, String(request.path)) {
+            case (.get, "/api/v2/orgs"):
+                guard request.query("org") == "greenhouse" else {
+                    return json(
+                        .notFound,
+                        [
+                            "code": "not found",
+                            "message": "organization name \"\(request.query("org") ?? "")\" not found",
+                        ])
+                }
+                return json(.ok, ["orgs": [["id": "0a1b2c3d4e5f6789", "name": "greenhouse"]]])
+            case (.get, "/api/v2/buckets"):
+                let name = request.query("name") ?? ""
+                guard state.buckets.contains(name) else {
+                    return json(.notFound, ["code": "not found", "message": "bucket not found"])
+                }
+                return json(.ok, ["buckets": [["id": "b1", "name": name]]])
+            case (.post, "/api/v2/buckets"):
+                state.buckets.append(body["name"] as? String ?? "")
+                return json(HTTPStatus(code: 201, reason: "Created"), ["id": "b\(state.buckets.count)"])
+            case (.patch, "/api/v2/orgs/0a1b2c3d4e5f6789/secrets"):
+                for (key, value) in body { state.secrets[key] = value as? String }
+                return HTTPResponse(status: .noContent)
+            case (.get, "/api/v2/tasks"):
+                let name = request.query("name") ?? ""
+                let matches = state.tasks.filter { $0.name == name }.map {
+                    ["id": $0.id, "name": $0.name, "flux": $0.flux]
+                }
+                return json(.ok, ["tasks": matches])
+            case (.post, "/api/v2/tasks"):
+                let flux = body["flux"] as? String ?? ""
+                let name =
+                    flux.components(separatedBy: "option task = {name: \"").dropFirst().first?.components(
+                        separatedBy: "\""
+                    ).first ?? ""
+                state.tasks.append(("t\(state.tasks.count)", name, flux))
+                return json(
+                    HTTPStatus(code: 201, reason: "Created"), ["id": "t\(state.tasks.count - 1)", "name": name])
+            case (.patch, let path) where path.hasPrefix("/api/v2/tasks/"):
+                let id = String(path.dropFirst("/api/v2/tasks/".count))
+                guard let index = state.tasks.firstIndex(where: { $0.id == id }) else {
+                    return json(.notFound, ["message": "task not found"])
+                }
+                state.tasks[index].flux = body["flux"] as? String ?? ""
+                return json(.ok, ["id": id])
+            default:
+                return json(.notFound, ["code": "not found", "message": "path not found"])
+            }
+        }
+    }
+}
+
+extension HTTPMethod {
+    fileprivate static let patch = HTTPMethod(rawValue: "PATCH")
+}
+
+@Suite struct SetupTests {
+    private func run(_ fake: FakeInfluxDB2, url: String, extra: [String] = [], token: String = "admin-token") -> (
+        Int32, String, String
+    ) {
+        var output: [String] = []
+        var errors: [String] = []
+        let status = Command.run(
+            ["setup"] + extra,
+            environment: [
+                "INFLUX_URL": url, "INFLUX_TOKEN": token, "INFLUX_ORG": "greenhouse", "INFLUX_BUCKET": "plants",
+                "PLANTBUDDY_PUBLIC_URL": "https://plants.example/", "PLANTBUDDY_NOTIFY_SECRET": "hook-secret",
+            ], output: { output.append($0) }, errors: { errors.append($0) })
+        return (status, output.joined(separator: "\n"), errors.joined(separator: "\n"))
+    }
+
+    @Test func setupProvisionsOnceAndChangesNothingTheSecondTime() throws {
+        let fake = FakeInfluxDB2(token: "admin-token")
+        let server = try ReplayServer(fake.respond)
+        defer { server.stop() }
+
+        let dry = run(fake, url: server.url, extra: ["--dry-run"])
+        #expect(
+            dry.0 == 0 && dry.1.contains("would create bucket plants")
+                && dry.1.contains("would create task plantbuddy-notify"))
+        #expect(fake.state.withLock { $0.buckets.isEmpty && $0.tasks.isEmpty && $0.secrets.isEmpty })
+
+        let first = run(fake, url: server.url)
+        #expect(first.0 == 0, "\(first.2)")
+        let state = fake.state.withLock { $0 }
+        #expect(state.buckets == ["plants", "downsampled"])
+        #expect(state.secrets == ["pb_secret": "hook-secret"])
+        #expect(state.tasks.map(\.name) == ["plantbuddy-downsample", "plantbuddy-soil-check", "plantbuddy-notify"])
+        let notify = try #require(state.tasks.last?.flux)
+        #expect(notify.hasPrefix(#"notify_url = "https://plants.example/notify""# + "\n"))
+        #expect(!notify.contains("hook-secret"))
+        #expect(state.tasks[0].flux.hasPrefix("raw_bucket = \"plants\"\ndownsampled_bucket = \"downsampled\"\n"))
+        #expect(state.tasks[1].flux.hasPrefix("raw_bucket = \"plants\"\ncrit_threshold = 35.0\n"))
+
+        let requestsBefore = server.requests.count
+        let second = run(fake, url: server.url)
+        #expect(second.0 == 0)
+        #expect(second.1.contains("task plantbuddy-notify is up to date") && second.1.contains("bucket plants exists"))
+        #expect(fake.state.withLock { $0.tasks.count == 3 && $0.buckets.count == 2 })
+        let writes = server.requests.dropFirst(requestsBefore).filter { $0.method == .post || $0.method == .patch }
+        #expect(writes.map(\.path) == ["/api/v2/orgs/0a1b2c3d4e5f6789/secrets"])  // the secret upsert, same value
+
+        // A changed threshold updates the task in place, never a second copy.
+        var output: [String] = []
+        _ = Command.run(
+            ["setup"],
+            environment: [
+                "INFLUX_URL": server.url, "INFLUX_TOKEN": "admin-token", "INFLUX_ORG": "greenhouse",
+                "INFLUX_BUCKET": "plants",
+                "PLANTBUDDY_PUBLIC_URL": "https://plants.example", "PLANTBUDDY_NOTIFY_SECRET": "hook-secret",
+                "PLANTBUDDY_SOIL_CRIT": "30",
+            ], output: { output.append($0) }, errors: { _ in })
+        #expect(output.contains("updated task plantbuddy-soil-check"))
+        #expect(fake.state.withLock { $0.tasks.count == 3 && $0.tasks[1].flux.contains("crit_threshold = 30.0") })
+    }
+
+    @Test func errorsNameWhatToFix() throws {
+        let fake = FakeInfluxDB2(token: "admin-token")
+        let server = try ReplayServer(fake.respond)
+        defer { server.stop() }
+        let wrongToken = run(fake, url: server.url, token: "nope")
+        #expect(wrongToken.0 == 1 && wrongToken.2.hasPrefix("error: INFLUX_TOKEN: InfluxDB refused it"))
+
+        var errors: [String] = []
+        _ = Command.run(
+            ["setup"],
+            environment: [
+                "INFLUX_URL": server.url, "INFLUX_TOKEN": "admin-token", "INFLUX_ORG": "elsewhere",
+                "PLANTBUDDY_PUBLIC_URL": "https://plants.example", "PLANTBUDDY_NOTIFY_SECRET": "s",
+            ], output: { _ in }, errors: { errors.append($0) })
+        #expect(errors == [#"error: INFLUX_ORG: organisation "elsewhere" not found"#])
+
+        let old = FakeInfluxDB2(token: "admin-token", version: "1.8.10")
+        let oldServer = try ReplayServer(old.respond)
+        defer { oldServer.stop() }
+        let v1 = run(old, url: oldServer.url)
+        #expect(v1.0 == 1 && v1.2.contains("InfluxDB 1.8.10") && v1.2.contains("continuous query"))
+    }
+}
