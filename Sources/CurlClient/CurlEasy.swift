@@ -6,8 +6,8 @@ private let curlGlobalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 /// One curl easy handle. Reused across requests so connections stay open (curl keeps a
 /// per-handle connection cache). Used by one thread at a time: the pool hands it out exclusively.
 final class CurlEasy: @unchecked Sendable {
-    private let handle: UnsafeMutableRawPointer
-    private let configuration: CurlClientConfiguration
+    let handle: UnsafeMutableRawPointer
+    let configuration: CurlClientConfiguration
 
     init(configuration: CurlClientConfiguration) throws(CurlError) {
         _ = curlGlobalInit

@@ -15,6 +15,7 @@ public final class App: Sendable {
     public let logger: Logger
     public let buffer: WriteAheadLog
     private let forwarder: Forwarder
+    private let notifier: Notifier
     private let stopping = Atomic<Bool>(false)
 
     /// `clock` stamps readings; tests pass a fixed one to compare timestamps exactly.
@@ -66,9 +67,12 @@ public final class App: Sendable {
         if configuration.notifySecret.isEmpty {
             logger.warning("PLANTBUDDY_NOTIFY_SECRET is not set: /notify refuses every request")
         }
+        notifier = Notifier(
+            mail: configuration.mail, attempts: configuration.notifyAttempts, firstRetry: configuration.notifyRetry,
+            logger: logger, metrics: metrics)
         let notify = NotifyEndpoint(
-            secret: Array(configuration.notifySecret.utf8), users: users, store: notifications, logger: logger,
-            metrics: metrics)
+            secret: Array(configuration.notifySecret.utf8), users: users, store: notifications, notifier: notifier,
+            logger: logger, metrics: metrics)
         let pages = PageEndpoints(
             users: users, passwords: PasswordHasher(iterations: configuration.passwordIterations),
             sessions: SessionSigner(
@@ -124,6 +128,7 @@ public final class App: Sendable {
     public func waitUntilStopped() {
         server.waitUntilStopped()
         forwarder.stop()
+        notifier.stop()
         buffer.close()
         let status = buffer.status
         logger.info("stopped", ["unsent_lines": String(status.bufferedLines)])
@@ -181,6 +186,8 @@ public final class App: Sendable {
             "plantbuddy_dead_letter_errors_total", .counter, help: "Failures to write the dead-letter file.")
         metrics.describe("plantbuddy_logins_total", .counter, help: "Sign-in attempts, by result.")
         metrics.describe("plantbuddy_notifications_total", .counter, help: "/notify requests, by result.")
+        metrics.describe(
+            "plantbuddy_notification_deliveries_total", .counter, help: "Alert deliveries, by channel and result.")
         metrics.describe(
             "plantbuddy_csrf_refusals_total", .counter, help: "Forms refused for a missing or wrong CSRF token.")
         metrics.describe("plantbuddy_influx_query_errors_total", .counter, help: "Graph queries that failed.")

@@ -12,6 +12,7 @@ public enum Command {
                                                  create a user; prints its device token once (the
                                                  password, for signing in, is stdin's first line)
           plantbuddy users set-password NAME --password-stdin
+          plantbuddy users set-channels NAME [--webhook URL|none] [--email ADDRESS|none]
           plantbuddy users list                  list user names
           plantbuddy users remove NAME           delete a user
           plantbuddy users rotate-token NAME     replace a user's device token; prints the new one
@@ -128,6 +129,12 @@ public enum Command {
         }
         let passwordFromStdin = options.contains("--password-stdin")
         options.removeAll { $0 == "--password-stdin" }
+        // `set-channels` takes --webhook URL and --email ADDRESS (or `none`); the rest are settings.
+        var channelOptions: [String] = []
+        while let flag = options.firstIndex(where: { $0 == "--webhook" || $0 == "--email" }), flag + 1 < options.count {
+            channelOptions += [options[flag], options[flag + 1]]
+            options.removeSubrange(flag...(flag + 1))
+        }
         let configuration: Configuration
         do {
             configuration = try Configuration(arguments: options, environment: environment)
@@ -148,6 +155,21 @@ public enum Command {
             }
             switch (subcommand, name) {
             case ("add", let name?): output(try store.add(name, passwordHash: passwordHash))
+            case ("set-channels", let name?):
+                var channels = store.user(named: name)?.channels ?? NotificationChannels()
+                var index = 0
+                while index + 1 < channelOptions.count {
+                    let value = channelOptions[index + 1] == "none" ? nil : channelOptions[index + 1]
+                    switch channelOptions[index] {
+                    case "--webhook": channels.webhook = value
+                    case "--email": channels.email = value
+                    default:
+                        errors(usage)
+                        return 2
+                    }
+                    index += 2
+                }
+                try store.setChannels(channels, for: name)
             case ("set-password", let name?):
                 guard let passwordHash else {
                     errors("error: set-password reads the password from standard input: add --password-stdin")

@@ -1,3 +1,4 @@
+import CurlClient
 import Foundation
 public import HTTPServer
 public import InfluxClient
@@ -65,6 +66,21 @@ public struct Setting: Sendable {
         Setting(
             environment: "PLANTBUDDY_NOTIFY_SECRET_FILE", defaultValue: nil,
             help: "file whose first line is that secret"),
+        Setting(
+            environment: "PLANTBUDDY_SMTP_URL", defaultValue: "",
+            help: "mail server for e-mail alerts: smtp://host:587 (STARTTLS when offered) or smtps://host:465"),
+        Setting(
+            environment: "PLANTBUDDY_SMTP_FROM", defaultValue: "plantbuddy@localhost", help: "sender of e-mail alerts"),
+        Setting(environment: "PLANTBUDDY_SMTP_USERNAME", defaultValue: "", help: "mail server login (empty: none)"),
+        Setting(
+            environment: "PLANTBUDDY_SMTP_PASSWORD_FILE", defaultValue: nil,
+            help: "file whose first line is the mail password"),
+        Setting(
+            environment: "PLANTBUDDY_NOTIFY_ATTEMPTS", defaultValue: "5",
+            help: "tries per alert delivery before giving up"),
+        Setting(
+            environment: "PLANTBUDDY_NOTIFY_RETRY", defaultValue: "30s",
+            help: "wait before the first retry (then doubling)"),
         Setting(
             environment: "PLANTBUDDY_LOGIN_ATTEMPTS", defaultValue: "5",
             help: "failed sign-ins per user name and per client address before a pause"),
@@ -146,6 +162,9 @@ public struct Configuration: Sendable {
     public var publicURL = ""
     public var loginAttempts = 5
     public var notifySecret = ""
+    public var mail: MailSettings?
+    public var notifyAttempts = 5
+    public var notifyRetry: Duration = .seconds(30)
     public var soilCritThreshold = 35.0
     public var rawRetention: Duration = .seconds(30 * 86_400)
     public var downsampledRetention: Duration = .seconds(365 * 86_400)
@@ -258,6 +277,25 @@ public struct Configuration: Sendable {
         soilCritThreshold = threshold
         rawRetention = try duration("INFLUX_RAW_RETENTION")
         downsampledRetention = try duration("INFLUX_DOWNSAMPLED_RETENTION")
+        let smtpURL = required("PLANTBUDDY_SMTP_URL")
+        if !smtpURL.isEmpty {
+            guard smtpURL.hasPrefix("smtp://") || smtpURL.hasPrefix("smtps://") else {
+                throw ConfigurationError(
+                    setting: "PLANTBUDDY_SMTP_URL", message: "expected smtp:// or smtps://, got '\(smtpURL)'")
+            }
+            var server = MailServer(url: smtpURL)
+            server.username = required("PLANTBUDDY_SMTP_USERNAME")
+            if let passwordFile = values["PLANTBUDDY_SMTP_PASSWORD_FILE"] {
+                guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                    throw ConfigurationError(
+                        setting: "PLANTBUDDY_SMTP_PASSWORD_FILE", message: "cannot read \(passwordFile)")
+                }
+                server.password = String(text.split(whereSeparator: \.isNewline).first ?? "")
+            }
+            mail = MailSettings(server: server, from: required("PLANTBUDDY_SMTP_FROM"))
+        }
+        notifyAttempts = try count("PLANTBUDDY_NOTIFY_ATTEMPTS")
+        notifyRetry = try duration("PLANTBUDDY_NOTIFY_RETRY")
         loginAttempts = try count("PLANTBUDDY_LOGIN_ATTEMPTS")
         loginWindow = try duration("PLANTBUDDY_LOGIN_WINDOW")
         proxyUserHeader = required("PLANTBUDDY_PROXY_USER_HEADER")

@@ -11,6 +11,7 @@ struct NotifyEndpoint: Sendable {
     let secret: [UInt8]
     let users: UserStore
     let store: NotificationStore
+    let notifier: Notifier
     let logger: Logger
     let metrics: Metrics
 
@@ -67,7 +68,7 @@ struct NotifyEndpoint: Sendable {
                 user: user, deviceID: nil, sensor: nil, level: "crit", message: text,
                 time: ISO8601DateFormatter().string(from: now), checkID: nil, receivedAt: now)
         }
-        guard users.user(named: notification.user) != nil else {
+        guard let owner = users.user(named: notification.user) else {
             metrics.increment("plantbuddy_notifications_total", ["result": "unknown-user"])
             logger.warning(
                 "notification for an unknown user", ["user": notification.user, "message": notification.message])
@@ -80,6 +81,8 @@ struct NotifyEndpoint: Sendable {
                 logger.info(
                     "notification",
                     ["user": notification.user, "level": notification.level, "message": notification.message])
+                // Delivered on the notifier's thread: InfluxDB's endpoint waits for this answer.
+                notifier.enqueue(notification, to: owner.channels ?? NotificationChannels())
             }
         } catch {
             metrics.increment("plantbuddy_notifications_total", ["result": "error"])

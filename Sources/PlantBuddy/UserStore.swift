@@ -12,6 +12,8 @@ public struct UserRecord: Codable, Equatable, Sendable {
     public var createdAt: Date
     /// `pbkdf2-sha256$…` (see `PasswordHasher`); nil until a password is set. Needed to sign in.
     public var passwordHash: String?
+    /// Where alerts go besides the page.
+    public var channels: NotificationChannels?
 }
 
 public enum UserStoreError: Error, Equatable, CustomStringConvertible {
@@ -78,6 +80,23 @@ public final class UserStore: Sendable {
     public func user(named name: String) -> UserRecord? {
         reloadIfChanged()
         return snapshot.withLock { $0.byName[name] }
+    }
+
+    /// Replaces a user's alert channels, after checking the webhook URL and address.
+    public func setChannels(_ channels: NotificationChannels, for name: String) throws(UserStoreError) {
+        if let webhook = channels.webhook, !(webhook.hasPrefix("http://") || webhook.hasPrefix("https://")) {
+            throw .io("the webhook must be an http:// or https:// URL")
+        }
+        if let email = channels.email {
+            let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+                !email.contains(where: { $0.isWhitespace || "<>\",;".contains($0) })
+            else { throw .io("'\(email)' is not an e-mail address") }
+        }
+        try modify { file throws(UserStoreError) in
+            guard let index = file.users.firstIndex(where: { $0.name == name }) else { throw .notFound(name) }
+            file.users[index].channels = channels
+        }
     }
 
     public func setPasswordHash(_ hash: String, for name: String) throws(UserStoreError) {

@@ -2,6 +2,7 @@ import CurlClient
 import Foundation
 import HTTPServer
 import PlantBuddy
+import Synchronization
 import TestSupport
 import Testing
 
@@ -119,5 +120,113 @@ import Testing
         #expect(code.contains("crit: (r) => r.reading <= crit_threshold"))
         #expect(code.contains("${r.user}") && code.contains("${r.device_id}"))
         #expect(code.contains("monitor.check("))
+    }
+}
+
+/// Alerts leave the gateway by webhook and e-mail, off the request path, with retries.
+@Suite struct NotificationChannelTests {
+    private func notify(_ gateway: Gateway, _ body: String) throws -> HTTPClientResponse {
+        try gateway.http.send(
+            HTTPClientRequest(
+                method: "POST", url: "http://127.0.0.1:\(gateway.port)/notify",
+                headers: [("Authorization", "hook-secret"), ("Content-Type", "application/json")],
+                body: Array(body.utf8)))
+    }
+
+    private func wait(until condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(20)
+        while !condition() {
+            guard Date() < deadline else { throw TestError("timed out waiting for delivery") }
+            usleep(20_000)
+        }
+    }
+
+    private static let status =
+        #"{"user":"rick","device_id":"01","sensor":"soil_moisture","level":"crit","message":"soil moisture at 20 for rick (device 01)","time":"2026-11-22T10:00:00Z","check_id":"c1"}"#
+
+    @Test func webhookAndEmailReceiveTheAlert() throws {
+        let influxd = try InfluxDServer.shared()
+        let hooks = Mutex<[HTTPRequest]>([])
+        let receiver = try ReplayServer { request in
+            hooks.withLock { $0.append(request) }
+            return .text(.ok, "ok")
+        }
+        defer { receiver.stop() }
+        let smtp = try FakeSMTPServer()
+        try withGateway(
+            influxURL: influxd.url, database: "unused",
+            configure: {
+                $0.notifySecret = "hook-secret"
+                $0.mail = MailSettings(
+                    server: MailServer(url: "smtp://127.0.0.1:\(smtp.port)"), from: "alerts@plants.example")
+            }
+        ) { gateway in
+            _ = try gateway.app.users.add("rick")
+            try gateway.app.users.setChannels(
+                NotificationChannels(webhook: receiver.url + "/hook", email: "rick@example.org"), for: "rick")
+            #expect(try notify(gateway, Self.status).status == 200)
+            try wait { hooks.withLock { !$0.isEmpty } && !smtp.messages.isEmpty }
+
+            let hook = try #require(hooks.withLock { $0.first })
+            #expect(hook.path == "/hook" && hook.headers["Content-Type"] == "application/json")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(hook.body)) as? [String: String])
+            #expect(json["user"] == "rick" && json["level"] == "crit" && json["device_id"] == "01")
+            #expect(
+                json["text"] == "Plant Buddy: soil moisture at 20 for rick (device 01)"
+                    && json["content"] == json["text"])
+
+            let mail = try #require(smtp.messages.first)
+            #expect(mail.from == "alerts@plants.example" && mail.to == ["rick@example.org"])
+            #expect(mail.data.contains("Subject: Plant Buddy: crit – soil moisture at 20 for rick (device 01)"))
+            #expect(mail.data.contains("To: <rick@example.org>") && mail.data.contains("Time: 2026-11-22T10:00:00Z"))
+            #expect(
+                try gateway.get("/metrics").bodyText.contains(
+                    #"plantbuddy_notification_deliveries_total{channel="email",result="delivered"} 1"#))
+        }
+    }
+
+    /// A failing webhook is retried and counted; a slow one never delays /notify's answer.
+    @Test func failingChannelIsRetriedAndSlowOneDoesNotDelayNotify() throws {
+        let influxd = try InfluxDServer.shared()
+        let calls = Mutex(0)
+        let release = DispatchSemaphore(value: 0)
+        let receiver = try ReplayServer { request in
+            let call = calls.withLock {
+                $0 += 1
+                return $0
+            }
+            if request.path == "/slow" {
+                release.wait()  // held until the test has its /notify answer
+                return .text(.ok, "ok")
+            }
+            return call < 3 ? .text(.internalServerError, "down") : .text(.ok, "ok")
+        }
+        defer { receiver.stop() }
+        try withGateway(
+            influxURL: influxd.url, database: "unused",
+            configure: {
+                $0.notifySecret = "hook-secret"
+                $0.notifyRetry = .milliseconds(50)
+            }
+        ) { gateway in
+            _ = try gateway.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            try gateway.app.users.setChannels(NotificationChannels(webhook: receiver.url + "/flaky"), for: "rick")
+            #expect(try notify(gateway, Self.status).status == 200)
+            try wait { calls.withLock { $0 } >= 3 }
+            try wait {
+                (try? gateway.get("/metrics").bodyText.contains(#"channel="webhook",result="delivered"} 1"#)) == true
+            }
+            #expect(
+                try gateway.get("/metrics").bodyText.contains(
+                    #"plantbuddy_notification_deliveries_total{channel="webhook",result="retried"} 2"#))
+
+            try gateway.app.users.setChannels(NotificationChannels(webhook: receiver.url + "/slow"), for: "rick")
+            let second = Self.status.replacingOccurrences(of: "10:00:00Z", with: "10:10:00Z")
+            #expect(try notify(gateway, second).status == 200)  // answered while the webhook is still held
+            release.signal()
+            let page = try PageTests.page(
+                gateway, cookie: try PageTests.session(gateway, user: "rick", password: "pickle"))
+            #expect(page.bodyText.contains("Recent alerts"))
+        }
     }
 }
