@@ -116,8 +116,20 @@ extension HTTPMethod {
                 && dry.1.contains("would create task plantbuddy-notify"))
         #expect(fake.state.withLock { $0.buckets.isEmpty && $0.tasks.isEmpty && $0.secrets.isEmpty })
 
+        let dryRequests = server.requests.count
         let first = run(fake, url: server.url)
         #expect(first.0 == 0, "\(first.2)")
+        #expect(
+            server.requests.dropFirst(dryRequests).map { "\($0.method) \($0.target)" } == [
+                "GET /ping", "GET /api/v2/orgs?org=greenhouse",
+                "GET /api/v2/buckets?orgID=0a1b2c3d4e5f6789&name=plants", "POST /api/v2/buckets",
+                "GET /api/v2/buckets?orgID=0a1b2c3d4e5f6789&name=downsampled", "POST /api/v2/buckets",
+                "PATCH /api/v2/orgs/0a1b2c3d4e5f6789/secrets",
+                "GET /api/v2/tasks?orgID=0a1b2c3d4e5f6789&name=plantbuddy%2Ddownsample", "POST /api/v2/tasks",
+                "GET /api/v2/tasks?orgID=0a1b2c3d4e5f6789&name=plantbuddy%2Dsoil%2Dcheck", "POST /api/v2/tasks",
+                "GET /api/v2/tasks?orgID=0a1b2c3d4e5f6789&name=plantbuddy%2Dnotify", "POST /api/v2/tasks",
+            ])
+        #expect(server.requests.allSatisfy { $0.path == "/ping" || $0.headers["Authorization"] == "Token admin-token" })
         let state = fake.state.withLock { $0 }
         #expect(state.buckets == ["plants", "downsampled"])
         #expect(state.secrets == ["pb_secret": "hook-secret"])
