@@ -136,6 +136,8 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8]
     /// Set by a handler that wants the connection closed after this response.
     public var closesConnection = false
+    /// Context for the access log (such as the signed-in user); never sent to the client.
+    public var logFields: [(name: String, value: String)] = []
 
     public init(status: HTTPStatus, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.status = status

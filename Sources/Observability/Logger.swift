@@ -57,6 +57,10 @@ public struct Logger: Sendable {
     }
 
     public func log(_ level: LogLevel, _ message: String, _ fields: KeyValuePairs<String, String>) {
+        log(level, message, Array(fields.map { ($0.key, $0.value) }))
+    }
+
+    public func log(_ level: LogLevel, _ message: String, _ fields: [(String, String)]) {
         guard level >= self.level else { return }
         var line = "ts=\(Self.timestamp()) level=\(level.name) msg=\(Self.logfmtValue(message))"
         for (key, value) in fields {

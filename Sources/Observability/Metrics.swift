@@ -5,7 +5,12 @@ import Synchronization
 /// One registry per process; every module that can fail counts its failures here so `/metrics`
 /// shows them. Lookups are by name plus sorted labels under one mutex: cheap next to any I/O.
 public final class Metrics: Sendable {
-    public enum Kind: String, Sendable { case counter, gauge }
+    public enum Kind: String, Sendable { case counter, gauge, histogram }
+
+    /// Upper bounds (seconds) of the latency histogram buckets.
+    public static let latencyBuckets: [Double] = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]
 
     private struct Family {
         var help: String
@@ -44,6 +49,20 @@ public final class Metrics: Sendable {
         }
     }
 
+    /// Records one observation in a histogram (cumulative `_bucket{le}`, `_sum`, `_count`).
+    public func observe(_ name: String, _ labels: [String: String] = [:], value: Double) {
+        families.withLock { families in
+            var family = families[name, default: Family(help: name, kind: .histogram)]
+            for bound in Self.latencyBuckets where value <= bound {
+                family.samples[Self.labelText(labels.merging(["le": Self.number(bound)]) { $1 }), default: 0] += 1
+            }
+            family.samples[Self.labelText(labels.merging(["le": "+Inf"]) { $1 }), default: 0] += 1
+            family.samples["_sum" + Self.labelText(labels), default: 0] += value
+            family.samples["_count" + Self.labelText(labels), default: 0] += 1
+            families[name] = family
+        }
+    }
+
     public func value(_ name: String, _ labels: [String: String] = [:]) -> Double {
         let key = Self.labelText(labels)
         return families.withLock { $0[name]?.samples[key] ?? 0 }
@@ -75,7 +94,9 @@ public final class Metrics: Sendable {
                 text += "\(name) 0\n"
             }
             for labels in family.samples.keys.sorted() {
-                text += "\(name)\(labels) \(Self.number(family.samples[labels]!))\n"
+                // Histogram series: buckets are keyed by labels, `_sum`/`_count` by a suffix.
+                let suffix = family.kind == .histogram ? (labels.hasPrefix("_") ? "" : "_bucket") : ""
+                text += "\(name)\(suffix)\(labels) \(Self.number(family.samples[labels]!))\n"
             }
         }
         return text
@@ -101,7 +122,7 @@ public final class Metrics: Sendable {
         return escaped
     }
 
-    private static func number(_ value: Double) -> String {
+    static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 }

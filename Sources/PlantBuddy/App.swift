@@ -1,4 +1,5 @@
 import CurlClient
+import Dispatch
 import Foundation
 public import HTTPServer
 import InfluxClient
@@ -101,11 +102,14 @@ public final class App: Sendable {
         router.add(.get, "/login", pages.showLogin)
         router.add(.post, "/login", pages.login)
         router.add(.post, "/logout", pages.logout)
-        router.add(.get, "/metrics") { [metrics] _ in
-            HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
-        }
+        let health = HealthEndpoints(
+            influx: influx, buffer: buffer, metrics: metrics, metricsToken: configuration.metricsToken)
+        router.add(.get, "/metrics", health.metricsPage)
+        router.add(.get, "/health", health.health)
+        router.add(.get, "/ready", health.ready)
         server = HTTPServer(
-            configuration: configuration.server, responder: CountingResponder(router: router, metrics: metrics))
+            configuration: configuration.server,
+            responder: RequestObserver(router: router, metrics: metrics, logger: logger))
     }
 
     /// Binds and starts serving; returns the port.
@@ -160,6 +164,8 @@ public final class App: Sendable {
     private static func describeMetrics(_ metrics: Metrics) {
         metrics.describe("plantbuddy_http_requests_total", .counter, help: "Requests answered, by route and status.")
         metrics.describe(
+            "plantbuddy_http_request_duration_seconds", .histogram, help: "Time to answer a request, by route.")
+        metrics.describe(
             "plantbuddy_lines_accepted_total", .counter, help: "Readings buffered and acknowledged (204/400).")
         metrics.describe("plantbuddy_points_written_total", .counter, help: "Points InfluxDB acknowledged.")
         metrics.describe("plantbuddy_batches_sent_total", .counter, help: "Write requests InfluxDB acknowledged.")
@@ -195,15 +201,30 @@ public final class App: Sendable {
     }
 }
 
-/// Counts every answer by route and status for `/metrics`.
-struct CountingResponder: HTTPResponder {
+/// One logfmt line and one latency observation per request, and counts by route and status.
+/// The query string is never logged: v1 clients may put a token in `p=`.
+struct RequestObserver: HTTPResponder {
     let router: Router
     let metrics: Metrics
+    let logger: Logger
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
+        let started = DispatchTime.now().uptimeNanoseconds
         let response = router.respond(to: request)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let route = response.status.code == 404 ? "unmatched" : String(request.path)
-        metrics.increment("plantbuddy_http_requests_total", ["route": route, "status": String(response.status.code)])
+        let status = String(response.status.code)
+        metrics.increment("plantbuddy_http_requests_total", ["route": route, "status": status])
+        metrics.observe("plantbuddy_http_request_duration_seconds", ["route": route], value: seconds)
+        if logger.level <= .info {
+            var fields: [(String, String)] = [
+                ("method", request.method.rawValue), ("path", route == "unmatched" ? "unmatched" : route),
+                ("status", status), ("duration_ms", String(format: "%.2f", seconds * 1000)),
+                ("bytes", String(response.body.count)), ("peer", request.remoteAddress),
+            ]
+            fields += response.logFields
+            logger.log(.info, "request", fields)
+        }
         return response
     }
 }

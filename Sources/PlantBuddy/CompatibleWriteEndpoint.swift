@@ -73,7 +73,7 @@ struct CompatibleWriteEndpoint: Sendable {
             }
         }
         metrics.increment("plantbuddy_lines_accepted_total", by: Double(accepted))
-        guard !failures.isEmpty else { return HTTPResponse(status: .noContent) }
+        guard !failures.isEmpty else { return HTTPResponse(status: .noContent).loggingUser(user.name) }
         metrics.increment("plantbuddy_lines_rejected_total", by: Double(failures.count))
         logger.info(
             "line-protocol write had bad lines",
@@ -83,7 +83,7 @@ struct CompatibleWriteEndpoint: Sendable {
             ])
         // As InfluxDB 1.x answers a partial write: the good lines are stored, the errors listed.
         let message = "partial write: " + failures.prefix(100).joined(separator: "\n") + " dropped=\(failures.count)"
-        return error(.badRequest, code: "invalid", message, flavor: flavor)
+        return error(.badRequest, code: "invalid", message, flavor: flavor).loggingUser(user.name)
     }
 
     /// v2: `Authorization: Token|Bearer`; v1 also `?p=` or HTTP Basic with the token as the password.

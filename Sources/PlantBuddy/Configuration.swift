@@ -117,6 +117,9 @@ public struct Setting: Sendable {
             environment: "PLANTBUDDY_SENSORS", defaultValue: SensorCatalog.standard.description,
             help: "sensor codes and their measurements"),
         Setting(environment: "PLANTBUDDY_LOG_LEVEL", defaultValue: "info", help: "debug, info, warn or error"),
+        Setting(
+            environment: "PLANTBUDDY_METRICS_TOKEN", defaultValue: "",
+            help: "bearer token /metrics requires (empty: open)"),
         Setting(environment: "PLANTBUDDY_MAX_BODY_BYTES", defaultValue: "1048576", help: "largest request body (413)"),
         Setting(
             environment: "PLANTBUDDY_MAX_REQUEST_LINE_BYTES", defaultValue: "8192", help: "longest request line (414)"),
@@ -162,6 +165,7 @@ public struct Configuration: Sendable {
     public var publicURL = ""
     public var loginAttempts = 5
     public var notifySecret = ""
+    public var metricsToken = ""
     public var mail: MailSettings?
     public var notifyAttempts = 5
     public var notifyRetry: Duration = .seconds(30)
@@ -294,6 +298,7 @@ public struct Configuration: Sendable {
             }
             mail = MailSettings(server: server, from: required("PLANTBUDDY_SMTP_FROM"))
         }
+        metricsToken = required("PLANTBUDDY_METRICS_TOKEN")
         notifyAttempts = try count("PLANTBUDDY_NOTIFY_ATTEMPTS")
         notifyRetry = try duration("PLANTBUDDY_NOTIFY_RETRY")
         loginAttempts = try count("PLANTBUDDY_LOGIN_ATTEMPTS")

@@ -199,7 +199,7 @@ struct PageEndpoints: Sendable {
         let html = templates.page(
             title: "Your plants", user: user.name, logoutToken: logoutToken, body: templates.home, context)
         return HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: html)
-            .withHeaders(templates.securityHeaders)
+            .withHeaders(templates.securityHeaders).loggingUser(user.name)
     }
 
     private static func latestRow(_ series: ReadingSeries) -> TemplateContext? {

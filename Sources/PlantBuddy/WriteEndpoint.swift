@@ -59,11 +59,11 @@ struct WriteEndpoint: Sendable {
             do {
                 try log.append(lineProtocol, lineCount: accepted)
             } catch {
-                return bufferFailure(error, user: user.name, lines: accepted)
+                return bufferFailure(error, user: user.name, lines: accepted).loggingUser(user.name)
             }
         }
         metrics.increment("plantbuddy_lines_accepted_total", by: Double(accepted))
-        guard !rejected.isEmpty else { return HTTPResponse(status: .noContent) }
+        guard !rejected.isEmpty else { return HTTPResponse(status: .noContent).loggingUser(user.name) }
         metrics.increment("plantbuddy_lines_rejected_total", by: Double(rejected.count))
         logger.info(
             "write had bad lines",
@@ -77,7 +77,8 @@ struct WriteEndpoint: Sendable {
             .badRequest,
             PartialWriteBody(
                 code: "invalid", message: message, accepted: accepted, rejectedTotal: rejected.count,
-                rejected: Array(rejected.prefix(Self.listedRejections))))
+                rejected: Array(rejected.prefix(Self.listedRejections)))
+        ).loggingUser(user.name)
     }
 
     /// Nothing was kept: the device must retry, and `Retry-After` says when.
@@ -125,6 +126,15 @@ struct WriteEndpoint: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
         return HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Array(data))
+    }
+}
+
+extension HTTPResponse {
+    /// Names the authenticated user in the access log line.
+    func loggingUser(_ name: String) -> HTTPResponse {
+        var response = self
+        response.logFields.append(("user", name))
+        return response
     }
 }
 
