@@ -1,3 +1,4 @@
+import CurlClient
 import Foundation
 import Glibc
 import HTTPServer
@@ -21,6 +22,7 @@ public enum Command {
           plantbuddy csv < response.csv          annotated CSV on stdin → JSON on stdout (debugging)
           plantbuddy render --input results.csv [--output graph.svg]
                                                  draw annotated CSV as the page's SVG chart
+          plantbuddy healthcheck                 exit 0 if the gateway on PLANTBUDDY_LISTEN answers /ready
           plantbuddy help                        list every setting
         """
 
@@ -50,6 +52,18 @@ public enum Command {
                     try Setup(configuration: configuration, dryRun: dryRun, say: say).run()
                 }
                 return 0
+            } catch {
+                errors("error: \(error)")
+                return 1
+            }
+        case ("healthcheck", _):
+            // For container HEALTHCHECKs: the slim image has no curl binary, but has libcurl.
+            do {
+                let configuration = try Configuration(arguments: Array(arguments.dropFirst()), environment: environment)
+                let host = configuration.server.host == "0.0.0.0" || configuration.server.host == "::" ? "127.0.0.1" : configuration.server.host
+                let response = try CurlHTTPClient().send(
+                    HTTPClientRequest(url: "http://\(host.contains(":") ? "[\(host)]" : host):\(configuration.server.port)/ready"))
+                return response.status == 200 ? 0 : 1
             } catch {
                 errors("error: \(error)")
                 return 1

@@ -103,6 +103,19 @@ import Testing
         #expect(result.errors == "error: PLANTBUDDY_LISTEN: expected host:port, got 'nonsense'\n")
     }
 
+    /// The container HEALTHCHECK: exit 0 when the gateway answers /ready, 1 when nothing does.
+    @Test func healthcheckCommandProbesTheGateway() throws {
+        let directory = NSTemporaryDirectory() + "plantbuddy-hc-\(UUID().uuidString)"
+        let gateway = try GatewayProcess(binary: Self.binary, arguments: ["--data-dir", directory])
+        defer {
+            gateway.signal(SIGTERM)
+            gateway.waitForExit()
+        }
+        #expect(try run(["healthcheck", "--listen", "0.0.0.0:\(gateway.port)"]).status == 0)
+        let closed = try ClosedPort()
+        #expect(try run(["healthcheck", "--listen", "127.0.0.1:\(closed.port)"]).status == 1)
+    }
+
     @Test func sigtermStopsTheServerCleanly() throws {
         let directory = NSTemporaryDirectory() + "plantbuddy-sig-\(UUID().uuidString)"
         let gateway = try GatewayProcess(binary: Self.binary, arguments: ["--data-dir", directory])
