@@ -60,9 +60,12 @@ public enum Command {
             // For container HEALTHCHECKs: the slim image has no curl binary, but has libcurl.
             do {
                 let configuration = try Configuration(arguments: Array(arguments.dropFirst()), environment: environment)
-                let host = configuration.server.host == "0.0.0.0" || configuration.server.host == "::" ? "127.0.0.1" : configuration.server.host
+                let host =
+                    configuration.server.host == "0.0.0.0" || configuration.server.host == "::"
+                    ? "127.0.0.1" : configuration.server.host
                 let response = try CurlHTTPClient().send(
-                    HTTPClientRequest(url: "http://\(host.contains(":") ? "[\(host)]" : host):\(configuration.server.port)/ready"))
+                    HTTPClientRequest(
+                        url: "http://\(host.contains(":") ? "[\(host)]" : host):\(configuration.server.port)/ready"))
                 return response.status == 200 ? 0 : 1
             } catch {
                 errors("error: \(error)")
