@@ -4,6 +4,8 @@
 # from Debian), with the Swift standard library linked statically so the runtime needs no toolchain.
 # Stage 2 is a slim Debian with only libcurl (and its CA certificates) and zlib, running as a non-root
 # user. Build: docker build -t plantbuddy .
+# Size, estimated from the same build on a development machine (no Docker engine there): the stripped
+# binary is 59 MB (static Swift runtime and Foundation), the slim base with libcurl about 90 MB.
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libcurl4-openssl-dev zlib1g-dev pkg-config \
@@ -13,7 +15,7 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 RUN swift build -c release --product plantbuddy --static-swift-stdlib \
-    && install -D "$(swift build -c release --show-bin-path)/plantbuddy" /out/plantbuddy
+    && install -D --strip "$(swift build -c release --show-bin-path)/plantbuddy" /out/plantbuddy
 
 FROM debian:bookworm-slim
 RUN apt-get update \
