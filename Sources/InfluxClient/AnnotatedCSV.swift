@@ -133,7 +133,7 @@ public struct AnnotatedCSVParser {
         }
         while start < bytes.count {
             // Nearly every row is a data row without quotes: one pass splits and converts it.
-            if header != nil, !isErrorBlock, let end = try parseDataRow(bytes, from: start) {
+            if header != nil, !isErrorBlock, let end = parseDataRow(bytes, from: start) {
                 line += 1
                 try emitTableIfNew(line: line - 1, emit)
                 try emit(.record(record))
@@ -203,11 +203,10 @@ public struct AnnotatedCSVParser {
     }
 
     /// Converts the data row at `start` straight into `record` and returns its newline's offset; nil
-    /// when the row is anything else (quoted, an annotation, blank, the wrong width, unfinished), which
-    /// the general path then reads from the start. Conversion errors are thrown as they are.
-    private mutating func parseDataRow(_ bytes: UnsafeRawBufferPointer, from start: Int) throws(AnnotatedCSVError)
-        -> Int?
-    {
+    /// when the row is anything else (quoted, an annotation, blank, the wrong width, unfinished, or a
+    /// cell that does not convert), which the general path then reads from the start, so errors are
+    /// the same however the input was split (found by the fuzzer: a bad cell before a width error).
+    private mutating func parseDataRow(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
         let base = bytes.baseAddress!
         let end = bytes.count
         let columnCount = kinds.count
@@ -220,13 +219,14 @@ public struct AnnotatedCSVParser {
         var index = start + 1
         /// Handles the marker at `position`: the row's newline offset when it is complete, -1 to go
         /// on, or nil to leave the row to the general path.
-        func visit(_ position: Int) throws(AnnotatedCSVError) -> Int?? {
+        func visit(_ position: Int) -> Int?? {
             switch base.load(fromByteOffset: position, as: UInt8.self) {
             case .comma:
-                guard column < columnCount - 1 else { return .some(nil) }
-                try store(
-                    UnsafeRawBufferPointer(start: base + fieldStart, count: position - fieldStart), column: column,
-                    line: line)
+                guard column < columnCount - 1,
+                    (try? store(
+                        UnsafeRawBufferPointer(start: base + fieldStart, count: position - fieldStart), column: column,
+                        line: line)) != nil
+                else { return .some(nil) }
                 column += 1
                 fieldStart = position + 1
                 return nil
@@ -236,9 +236,11 @@ public struct AnnotatedCSVParser {
                 if fieldEnd > fieldStart && base.load(fromByteOffset: fieldEnd - 1, as: UInt8.self) == .carriageReturn {
                     fieldEnd -= 1
                 }
-                try store(
-                    UnsafeRawBufferPointer(start: base + fieldStart, count: fieldEnd - fieldStart), column: column,
-                    line: line)
+                guard
+                    (try? store(
+                        UnsafeRawBufferPointer(start: base + fieldStart, count: fieldEnd - fieldStart), column: column,
+                        line: line)) != nil
+                else { return .some(nil) }
                 return .some(position)
             default:
                 return .some(nil)  // a quote
@@ -248,14 +250,14 @@ public struct AnnotatedCSVParser {
         while index + 8 <= end {
             var mask = Self.markerMask(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             while mask != 0 {
-                if let outcome = try visit(index + mask.trailingZeroBitCount >> 3) { return outcome }
+                if let outcome = visit(index + mask.trailingZeroBitCount >> 3) { return outcome }
                 mask &= mask &- 1
             }
             index += 8
         }
         while index < end {
             let byte = base.load(fromByteOffset: index, as: UInt8.self)
-            if byte == .comma || byte == .newline || byte == .quote, let outcome = try visit(index) { return outcome }
+            if byte == .comma || byte == .newline || byte == .quote, let outcome = visit(index) { return outcome }
             index += 1
         }
         return nil  // the row continues in the next chunk

@@ -91,6 +91,15 @@ private func tables(_ result: Result<[AnnotatedCSVEvent], AnnotatedCSVError>) ->
         #expect(records(parse(text, chunk: 5)) == records(parse(text)))
     }
 
+    /// Found by the fuzzer (Tests/Fuzz/Corpus/annotated-csv/regression-bad-cell-before-width): a cell that
+    /// does not convert, in a row that is also too wide, must give the same error whole or split.
+    @Test func badCellInAWideRowGivesTheSameErrorHoweverSplit() {
+        let text = "#datatype,string,long,s;,at\n,,0,\n,/02\u{e2},-Inf,,,"
+        let whole = parse(text)
+        #expect(whole == .failure(.malformed(line: 3, reason: "row has 5 cells, header has 3")))
+        for chunk in 1...text.utf8.count { #expect(parse(text, chunk: chunk) == whole, "chunk \(chunk)") }
+    }
+
     @Test func doublesIncludeNaNAndInfinities() {
         let text =
             "#datatype,string,long,double\n#default,_result,,\n,result,table,v\n,,0,NaN\n,,0,+Inf\n,,0,-Inf\n,,0,1.5e300\n"
