@@ -10,15 +10,8 @@ source scripts/lib.sh
 ensure_packages "${BUILD_PACKAGES[@]}" "${INFLUXDB_PACKAGES[@]}" wrk nginx-light curl
 
 DURATION=${1:-10}
-WORK=$(mktemp -d /tmp/plantbuddy-nginx-XXXXXX)
+start_workspace nginx
 PORT=$((30000 + RANDOM % 10000))
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 swift build -c release --product plantbuddy >&2
 PLANTBUDDY="$(swift build -c release --show-bin-path)/plantbuddy"

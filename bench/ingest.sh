@@ -12,16 +12,9 @@ ensure_packages "${BUILD_PACKAGES[@]}" "${INFLUXDB_PACKAGES[@]}" wrk curl
 DURATION=${1:-15}
 CONNECTIONS=${2:-64}
 LINES_PER_REQUEST=5
-WORK=$(mktemp -d /tmp/plantbuddy-bench-XXXXXX)
+start_workspace bench
 INFLUX_PORT=$((20000 + RANDOM % 10000))
 GATEWAY_PORT=$((INFLUX_PORT + 2))
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 swift build -c release --product plantbuddy >&2
 PLANTBUDDY="$(swift build -c release --show-bin-path)/plantbuddy"

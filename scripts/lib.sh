@@ -48,3 +48,17 @@ CONF
     fi
     curl -sf -XPOST "http://127.0.0.1:$port/query" --data-urlencode 'q=CREATE DATABASE plantbuddy' >/dev/null
 }
+
+# start_workspace NAME: a fresh temporary directory in $WORK and a `pids` list; on exit every pid in
+# it is stopped (SIGTERM, then waited for) and the directory removed.
+start_workspace() {
+    WORK=$(mktemp -d "/tmp/plantbuddy-$1-XXXXXX")
+    pids=()
+    trap stop_workspace EXIT
+}
+
+stop_workspace() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
