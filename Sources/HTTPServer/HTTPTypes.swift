@@ -67,8 +67,6 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     public func values(_ name: String) -> [String] { fields.filter { Self.same($0.name, name) }.map(\.value) }
 
-    public func contains(_ name: String) -> Bool { fields.contains { Self.same($0.name, name) } }
-
     /// Whether a comma-separated header (such as `Connection`) lists `token`, ignoring case.
     public func hasToken(_ token: String, in name: String) -> Bool {
         values(name).contains { value in

@@ -56,18 +56,10 @@ public final class InfluxDBClient: Sendable {
         guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
     }
 
-    /// Runs InfluxQL through the v1 `/query` endpoint with bound parameters (never spliced into the
-    /// text); returns the JSON body. `POST` so that statements that change things are allowed.
-    public func influxQL(_ query: String, parameters: [String: String] = [:], epoch: String = "ns") throws(InfluxError)
-        -> [UInt8]
-    {
-        var form: [(String, String)] = [("q", query), ("db", configuration.database), ("epoch", epoch)]
-        if !parameters.isEmpty {
-            guard let json = try? JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys]) else {
-                throw .invalidResponse("parameters are not JSON-encodable")
-            }
-            form.append(("params", String(decoding: json, as: UTF8.self)))
-        }
+    /// Runs InfluxQL through the v1 `/query` endpoint and returns the JSON body. User text must be
+    /// escaped with `InfluxQL`; `POST` so that statements that change things are allowed.
+    public func influxQL(_ query: String, epoch: String = "ns") throws(InfluxError) -> [UInt8] {
+        let form: [(String, String)] = [("q", query), ("db", configuration.database), ("epoch", epoch)]
         let request = HTTPClientRequest(
             method: "POST", url: configuration.url + "/query",
             headers: authorization + [("Content-Type", "application/x-www-form-urlencoded")],

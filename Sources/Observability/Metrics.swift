@@ -63,11 +63,6 @@ public final class Metrics: Sendable {
         }
     }
 
-    public func value(_ name: String, _ labels: [String: String] = [:]) -> Double {
-        let key = Self.labelText(labels)
-        return families.withLock { $0[name]?.samples[key] ?? 0 }
-    }
-
     /// `kind` applies only to a family nobody described first.
     private func update(_ name: String, _ labels: [String: String], kind: Kind, _ change: (inout Double) -> Void) {
         let key = Self.labelText(labels)

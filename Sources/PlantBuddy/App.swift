@@ -155,8 +155,7 @@ public final class App: Sendable {
     private static func publish(_ status: WriteAheadLogStatus, to metrics: Metrics) {
         metrics.set("plantbuddy_buffer_lines", to: Double(status.bufferedLines))
         metrics.set("plantbuddy_buffer_bytes", to: Double(status.bufferedBytes))
-        let age = status.oldestAppendedAt.map { max(0, Date().timeIntervalSince1970 - Double($0) / 1000) } ?? 0
-        metrics.set("plantbuddy_buffer_oldest_age_seconds", to: age)
+        metrics.set("plantbuddy_buffer_oldest_age_seconds", to: status.oldestAgeSeconds())
         metrics.set("plantbuddy_buffer_appends_total", to: Double(status.appends))
         metrics.set("plantbuddy_buffer_fsyncs_total", to: Double(status.syncs))
     }

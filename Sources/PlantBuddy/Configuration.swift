@@ -186,6 +186,14 @@ public struct Configuration: Sendable {
         }
         func required(_ name: String) -> String { value(name) ?? "" }
         func count(_ name: String) throws(ConfigurationError) -> Int { try Self.count(required(name), setting: name) }
+        /// A secret from `NAME_FILE` (its first line) when that is set, else from `NAME` itself.
+        func secret(_ name: String) throws(ConfigurationError) -> String? {
+            guard let path = values[name + "_FILE"] else { return value(name) }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigurationError(setting: name + "_FILE", message: "cannot read \(path)")
+            }
+            return String(text.split(whereSeparator: \.isNewline).first ?? "").trimmingCharacters(in: " \t")
+        }
         func boolean(_ name: String) throws(ConfigurationError) -> Bool {
             switch required(name).lowercased() {
             case "true", "1", "yes", "on": return true
@@ -210,13 +218,7 @@ public struct Configuration: Sendable {
             throw ConfigurationError(
                 setting: "INFLUX_URL", message: "expected an http:// or https:// URL, got '\(url)'")
         }
-        var token = required("INFLUX_TOKEN")
-        if let tokenFile = values["INFLUX_TOKEN_FILE"] {
-            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
-                throw ConfigurationError(setting: "INFLUX_TOKEN_FILE", message: "cannot read \(tokenFile)")
-            }
-            token = String(text.split(whereSeparator: \.isNewline).first ?? "").trimmingCharacters(in: " \t")
-        }
+        let token = try secret("INFLUX_TOKEN") ?? ""
         guard let api = InfluxAPI(rawValue: required("INFLUX_API")) else {
             throw ConfigurationError(
                 setting: "INFLUX_API", message: "expected v1, v2 or auto, got '\(required("INFLUX_API"))'")
@@ -266,13 +268,7 @@ public struct Configuration: Sendable {
         templatesDirectory = required("PLANTBUDDY_TEMPLATES_DIR")
         passwordIterations = try count("PLANTBUDDY_PASSWORD_ITERATIONS")
         sessionLifetime = try duration("PLANTBUDDY_SESSION_TTL")
-        notifySecret = required("PLANTBUDDY_NOTIFY_SECRET")
-        if let secretFile = values["PLANTBUDDY_NOTIFY_SECRET_FILE"] {
-            guard let text = try? String(contentsOfFile: secretFile, encoding: .utf8) else {
-                throw ConfigurationError(setting: "PLANTBUDDY_NOTIFY_SECRET_FILE", message: "cannot read \(secretFile)")
-            }
-            notifySecret = String(text.split(whereSeparator: \.isNewline).first ?? "").trimmingCharacters(in: " \t")
-        }
+        notifySecret = try secret("PLANTBUDDY_NOTIFY_SECRET") ?? ""
         guard let threshold = Double(required("PLANTBUDDY_SOIL_CRIT")), threshold.isFinite else {
             throw ConfigurationError(
                 setting: "PLANTBUDDY_SOIL_CRIT", message: "expected a number, got '\(required("PLANTBUDDY_SOIL_CRIT"))'"
@@ -289,13 +285,7 @@ public struct Configuration: Sendable {
             }
             var server = MailServer(url: smtpURL)
             server.username = required("PLANTBUDDY_SMTP_USERNAME")
-            if let passwordFile = values["PLANTBUDDY_SMTP_PASSWORD_FILE"] {
-                guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
-                    throw ConfigurationError(
-                        setting: "PLANTBUDDY_SMTP_PASSWORD_FILE", message: "cannot read \(passwordFile)")
-                }
-                server.password = String(text.split(whereSeparator: \.isNewline).first ?? "")
-            }
+            server.password = try secret("PLANTBUDDY_SMTP_PASSWORD") ?? ""
             mail = MailSettings(server: server, from: required("PLANTBUDDY_SMTP_FROM"))
         }
         metricsToken = required("PLANTBUDDY_METRICS_TOKEN")

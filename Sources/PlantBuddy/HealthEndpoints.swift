@@ -34,9 +34,7 @@ struct HealthEndpoints: Sendable {
             "influxdb": influxState,
             "buffer": [
                 "lines": status.bufferedLines, "bytes": status.bufferedBytes,
-                "oldest_age_seconds": status.oldestAppendedAt.map {
-                    max(0, Date().timeIntervalSince1970 - Double($0) / 1000)
-                } ?? 0,
+                "oldest_age_seconds": status.oldestAgeSeconds(),
             ],
         ]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)

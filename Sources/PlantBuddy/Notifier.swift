@@ -65,7 +65,7 @@ final class Notifier: @unchecked Sendable {
         http = CurlHTTPClient(configuration: configuration)
         self.mail = mail
         self.attempts = attempts
-        self.firstRetry = Double(firstRetry.components.seconds) + Double(firstRetry.components.attoseconds) / 1e18
+        self.firstRetry = firstRetry.seconds
         self.logger = logger
         self.metrics = metrics
         let thread = Thread { [self] in run() }

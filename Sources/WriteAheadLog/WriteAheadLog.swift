@@ -36,6 +36,11 @@ public struct WriteAheadLogStatus: Sendable, Equatable {
     public var segments: Int
     public var appends: Int
     public var syncs: Int
+
+    /// Seconds since the oldest unconfirmed record was appended; 0 when nothing waits.
+    public func oldestAgeSeconds(now: Date = Date()) -> Double {
+        oldestAppendedAt.map { max(0, now.timeIntervalSince1970 - Double($0) / 1000) } ?? 0
+    }
 }
 
 /// What start-up found on disk.
