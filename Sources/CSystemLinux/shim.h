@@ -1,4 +1,5 @@
-// Linux-only system calls that Swift's Glibc module does not export: epoll, eventfd, accept4.
+// Linux-only system calls that Swift's Glibc module does not export: epoll, eventfd, accept4,
+// sched_getaffinity.
 #ifndef PLANTBUDDY_CSYSTEMLINUX_SHIM_H
 #define PLANTBUDDY_CSYSTEMLINUX_SHIM_H
 #include <sys/epoll.h>
@@ -7,4 +8,6 @@
 
 // glibc declares accept4 only under _GNU_SOURCE, which the Glibc module is not built with.
 int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+// Likewise sched_getaffinity; the mask is a plain bit array (cpu_set_t needs _GNU_SOURCE too).
+int sched_getaffinity(int pid, size_t cpusetsize, void *mask);
 #endif

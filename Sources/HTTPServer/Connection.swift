@@ -23,7 +23,10 @@ final class Connection {
     var inputStart = 0
     /// Edge-triggered epoll: true until a read returns EAGAIN, so we know whether to read again.
     var mayHaveInput = true
-    var peerClosed = false
+    /// The peer shut down or reset its side: read until the end of the stream shows.
+    var peerHungUp = false
+    /// Set once the descriptor is closed, so nothing touches it afterwards.
+    var isClosed = false
 
     var output: [UInt8] = []
     var outputStart = 0
@@ -43,6 +46,7 @@ final class Connection {
 
     var unconsumedCount: Int { input.count - inputStart }
     var hasPendingOutput: Bool { outputStart < output.count }
+    var pendingOutputCount: Int { output.count - outputStart }
 
     func consume(_ count: Int) {
         inputStart += count

@@ -5,8 +5,9 @@ import Synchronization
 
 /// One epoll loop on its own thread, owning the connections it accepted.
 ///
-/// Everything but `inbox` and `wakeFD` is touched only by the loop's thread: handlers run on the
-/// worker pool and hand their responses back through the inbox, waking the loop with an eventfd.
+/// Everything but `inbox` and `wakeFD` is touched only by the loop's thread. Handlers that answer at
+/// once are written back directly; answers from other threads (the worker pool, the write-ahead
+/// log's committer) come through the inbox, waking the loop with an eventfd.
 final class EventLoop: @unchecked Sendable {
     private enum Tag {
         static let listener: UInt64 = 0
@@ -34,6 +35,10 @@ final class EventLoop: @unchecked Sendable {
     private var drainDeadline = UInt64.max
     private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
     private let tickMilliseconds: Int32
+    private var loopThread = pthread_t()
+    /// The connection whose request `respond` is handling right now, and its answer if already given.
+    private var dispatching: UInt64?
+    private var immediate: HTTPResponse?
 
     private var logger: Logger { configuration.logger }
     private var metrics: Metrics { configuration.metrics }
@@ -63,9 +68,15 @@ final class EventLoop: @unchecked Sendable {
         try register(wakeFD, events: EPOLLIN.rawValue, tag: Tag.wake)
     }
 
-    // MARK: Called from other threads
+    // MARK: Called from any thread
 
+    /// Hands a handler's response to the connection. During `respond` on this loop's own thread it
+    /// is written at once; otherwise it goes through the inbox and the loop is woken.
     func deliver(_ response: HTTPResponse, to connection: UInt64) {
+        if pthread_equal(pthread_self(), loopThread) != 0 && dispatching == connection && immediate == nil {
+            immediate = response
+            return
+        }
         inbox.withLock { $0.responses.append((connection, response)) }
         wake()
     }
@@ -83,6 +94,7 @@ final class EventLoop: @unchecked Sendable {
     // MARK: The loop
 
     func run() {
+        loopThread = pthread_self()
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         var nextSweep = monotonicMilliseconds() + UInt64(tickMilliseconds)
         while true {
@@ -98,14 +110,10 @@ final class EventLoop: @unchecked Sendable {
                 case Tag.wake: readInbox()
                 case let id:
                     guard let connection = connections[id] else { continue }
-                    let flags = event.events
-                    if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-                        connection.mayHaveInput = true
-                        process(connection)
-                    }
-                    if flags & EPOLLOUT.rawValue != 0, connections[id] != nil, connection.hasPendingOutput {
-                        flush(connection)
-                    }
+                    let hangUp = EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
+                    if event.events & (EPOLLIN.rawValue | hangUp) != 0 { connection.mayHaveInput = true }
+                    if event.events & hangUp != 0 { connection.peerHungUp = true }
+                    serve(connection)
                 }
             }
             let now = monotonicMilliseconds()
@@ -183,7 +191,8 @@ final class EventLoop: @unchecked Sendable {
         if drain && !draining { startDraining() }
         for (id, response) in responses {
             guard let connection = connections[id] else { continue }  // the client went away meanwhile
-            send(response, on: connection)
+            answer(connection, with: response)
+            serve(connection)
         }
     }
 
@@ -200,14 +209,27 @@ final class EventLoop: @unchecked Sendable {
         return false
     }
 
-    // MARK: Reading and parsing
+    // MARK: Serving a connection
 
-    private func process(_ connection: Connection) {
-        if case .lingering = connection.phase {
-            discardInput(connection)
-            return
+    /// Why `answerBuffered` stopped.
+    private enum Pause { case input, handler, output, closing }
+
+    /// Does everything a connection allows now: answers the requests that can be answered at once,
+    /// pipelined ones included, then writes all their responses together.
+    private func serve(_ connection: Connection) {
+        if case .lingering = connection.phase { return discardInput(connection) }
+        while true {
+            let pause = answerBuffered(connection)
+            guard !connection.isClosed, writeOut(connection), pause == .output else { return }
         }
-        while case .reading = connection.phase {
+    }
+
+    /// Reads, parses and dispatches requests until it must wait: for input, for a handler, for the
+    /// client to read what is already queued, or for the connection to close.
+    private func answerBuffered(_ connection: Connection) -> Pause {
+        while true {
+            guard case .reading = connection.phase else { return connection.isAwaitingResponse ? .handler : .closing }
+            guard connection.pendingOutputCount < limits.maxPendingOutputBytes else { return .output }
             let result = connection.input.withUnsafeBytes { buffer -> Result<RequestParser.Step, HTTPParseError> in
                 do throws(HTTPParseError) {
                     return .success(
@@ -219,11 +241,9 @@ final class EventLoop: @unchecked Sendable {
             switch result {
             case .failure(let error):
                 refuse(connection, error)
-                return
             case .success(.complete(let request, let consumed)):
                 connection.consume(consumed)
                 dispatch(request, on: connection)
-                return
             case .success(.needMoreBytes):
                 let now = monotonicMilliseconds()
                 if connection.unconsumedCount > 0 && connection.requestStartedAt == nil {
@@ -234,33 +254,37 @@ final class EventLoop: @unchecked Sendable {
                     if head.expectsContinue && !connection.continueSent {
                         connection.continueSent = true
                         connection.output += ResponseWriter.continueLine
-                        flush(connection)
-                        guard connections[connection.id] != nil else { return }
                     }
                 }
                 let room = limits.maxRawRequestBytes - connection.unconsumedCount
                 guard room > 0 else {
                     refuse(connection, HTTPParseError(status: .payloadTooLarge, reason: "request too large"))
-                    return
+                    continue
                 }
                 guard connection.mayHaveInput else {
                     updateReadDeadline(connection)
-                    return
+                    return .input
                 }
-                guard readSome(connection, atMost: room) else { return }
+                guard readSome(connection, atMost: room) else { return connection.isClosed ? .closing : .input }
             }
         }
     }
 
-    /// Reads once into the connection's buffer. False when there is nothing more to do now.
+    /// Reads once into the connection's buffer. False when there is nothing more to read now.
     private func readSome(_ connection: Connection, atMost room: Int) -> Bool {
-        let count = scratch.withUnsafeMutableBytes { read(connection.fd, $0.baseAddress, min($0.count, room)) }
+        let wanted = min(scratch.count, room)
+        let count = scratch.withUnsafeMutableBytes { read(connection.fd, $0.baseAddress, wanted) }
         if count > 0 {
             connection.input.append(contentsOf: scratch[0..<count])
+            // A short read emptied the socket: the next bytes bring a new edge, so no read just for EAGAIN.
+            // (Unless the peer hung up: the end of the stream must still be read.)
+            if count < wanted && !connection.peerHungUp { connection.mayHaveInput = false }
             return true
         }
         if count == 0 {
-            close(connection)  // the peer closed; a partly received request was never acknowledged
+            // The peer is done sending. A partly received request was never acknowledged; responses
+            // already queued are still written before the close.
+            connection.phase = .closing
             return false
         }
         switch errno {
@@ -282,6 +306,7 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Hands the request to the responder; an answer given before it returns is queued at once.
     private func dispatch(_ parsed: RequestParser.ParsedRequest, on connection: Connection) {
         var headers = HTTPHeaders()
         for field in parsed.headers { headers.add(field.name, field.value) }
@@ -295,8 +320,15 @@ final class EventLoop: @unchecked Sendable {
         connection.headReceivedAt = nil
         connection.continueSent = false
         let id = connection.id
-        workers.submit { [responder, self] in
-            self.deliver(responder.respond(to: request), to: id)
+        let reply = HTTPReply(
+            deliver: { [self] response in deliver(response, to: id) },
+            offload: { [workers] job in workers.submit(job) })
+        dispatching = id
+        responder.respond(to: request, reply: reply)
+        dispatching = nil
+        if let response = immediate {
+            immediate = nil
+            answer(connection, with: response)
         }
     }
 
@@ -305,22 +337,23 @@ final class EventLoop: @unchecked Sendable {
         logger.info(
             "refused request", ["peer": connection.peer, "status": String(error.status.code), "reason": error.reason])
         connection.phase = .closing
-        connection.output += writer.encode(
-            .text(error.status, error.reason), for: .get, version: .http11, keepAlive: false)
-        flush(connection)
+        writer.encode(
+            .text(error.status, error.reason), for: .get, version: .http11, keepAlive: false, into: &connection.output)
     }
 
     // MARK: Writing
 
-    private func send(_ response: HTTPResponse, on connection: Connection) {
+    /// Queues the response to the request the connection is waiting on.
+    private func answer(_ connection: Connection, with response: HTTPResponse) {
         guard case .awaitingResponse(let method, let version, let wantsKeepAlive) = connection.phase else { return }
         let keepAlive = wantsKeepAlive && !response.closesConnection && !draining
-        connection.output += writer.encode(response, for: method, version: version, keepAlive: keepAlive)
+        writer.encode(response, for: method, version: version, keepAlive: keepAlive, into: &connection.output)
         connection.phase = keepAlive ? .reading : .closing
-        flush(connection)
     }
 
-    private func flush(_ connection: Connection) {
+    /// Writes queued output. True when all of it is out and the connection may go on.
+    private func writeOut(_ connection: Connection) -> Bool {
+        let wroteSomething = connection.hasPendingOutput
         while connection.hasPendingOutput {
             let sent = connection.output.withUnsafeBytes {
                 Socket.send(connection.fd, UnsafeRawBufferPointer(rebasing: $0[connection.outputStart...]))
@@ -329,31 +362,36 @@ final class EventLoop: @unchecked Sendable {
                 connection.outputStart += sent
             } else if errno == EAGAIN || errno == EWOULDBLOCK {
                 connection.deadline = monotonicMilliseconds() + configuration.writeTimeout.milliseconds
-                return
+                return false
             } else if errno != EINTR {
                 close(connection)
-                return
+                return false
             }
         }
-        connection.output = []
-        connection.outputStart = 0
+        if wroteSomething {
+            connection.output = []
+            connection.outputStart = 0
+        }
         switch connection.phase {
         case .closing:
             shutdown(connection.fd, Int32(SHUT_WR))
             connection.phase = .lingering
             connection.deadline = monotonicMilliseconds() + 2000
             discardInput(connection)
+            return false
         case .reading:
             if draining && connection.unconsumedCount == 0 {
                 close(connection)
-                return
+                return false
             }
-            if connection.unconsumedCount == 0 {
+            if wroteSomething && connection.unconsumedCount == 0 {
                 connection.deadline = monotonicMilliseconds() + configuration.idleTimeout.milliseconds
             }
-            process(connection)  // a pipelined request may already be buffered
-        case .awaitingResponse, .lingering:
-            break
+            return true
+        case .awaitingResponse:
+            return true
+        case .lingering:
+            return false
         }
     }
 
@@ -382,7 +420,8 @@ final class EventLoop: @unchecked Sendable {
                 metrics.increment("http_server_timeouts_total", ["phase": phase])
                 logger.info("client too slow", ["peer": connection.peer, "phase": phase])
                 connection.phase = .awaitingResponse(method: .get, version: .http11, keepAlive: false)
-                send(.text(.requestTimeout, "request timeout"), on: connection)
+                answer(connection, with: .text(.requestTimeout, "request timeout"))
+                _ = writeOut(connection)
             case .reading:
                 close(connection)  // idle keep-alive connection, or one that never sent a byte
             case .closing, .lingering:
@@ -396,6 +435,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func close(_ connection: Connection) {
         guard connections.removeValue(forKey: connection.id) != nil else { return }
+        connection.isClosed = true
         Glibc.close(connection.fd)
         gate.release()
         metrics.set("http_server_open_connections", to: Double(gate.count))

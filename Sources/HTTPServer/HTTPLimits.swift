@@ -8,6 +8,9 @@ public struct HTTPLimits: Sendable {
     public var maxHeaderCount = 100
     /// Decoded body bytes; more → 413, decided from `Content-Length` before the body is read.
     public var maxBodyBytes = 1 << 20
+    /// Response bytes queued for one client before the server stops reading its pipelined requests
+    /// until the client has read them (a single larger response is still sent whole).
+    public var maxPendingOutputBytes = 256 * 1024
 
     public init() {}
 

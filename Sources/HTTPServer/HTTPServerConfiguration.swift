@@ -1,3 +1,4 @@
+internal import CSystemLinux
 public import Observability
 
 /// How the server listens, how much it accepts, and how long it waits.
@@ -16,8 +17,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var writeTimeout: Duration = .seconds(30)
     /// Open connections across all I/O threads; more are answered 503 and closed.
     public var maxConnections = 10_000
-    /// Threads running the epoll loops.
-    public var ioThreads = 2
+    /// Threads running the epoll loops. One per CPU this process may run on: more would only take
+    /// turns on the same CPU, adding scheduling delay to every request.
+    public var ioThreads = HTTPServerConfiguration.usableProcessors
     /// Threads running handlers, which may block (a call to InfluxDB) without stalling any I/O thread.
     public var workerThreads = 16
     /// On shutdown, how long in-flight requests may take before connections are cut.
@@ -28,4 +30,14 @@ public struct HTTPServerConfiguration: Sendable {
     public var metrics = Metrics()
 
     public init() {}
+}
+
+extension HTTPServerConfiguration {
+    /// CPUs in this process's affinity mask (what `taskset` or a container's cpuset allows).
+    public static var usableProcessors: Int {
+        var mask = [UInt64](repeating: 0, count: 16)  // room for 1,024 CPUs
+        let result = mask.withUnsafeMutableBytes { sched_getaffinity(0, $0.count, $0.baseAddress) }
+        guard result == 0 else { return 1 }
+        return max(1, mask.reduce(0) { $0 + $1.nonzeroBitCount })
+    }
 }

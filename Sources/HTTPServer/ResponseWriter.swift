@@ -1,53 +1,75 @@
 import Glibc
 
-/// Serialises responses. Adds `Date`, `Content-Length` and `Connection` itself, and never lets a
-/// header value carry CR or LF (response splitting).
+/// Serialises responses straight into a connection's output buffer. Adds `Date`, `Content-Length`
+/// and `Connection` itself, and never lets a header value carry CR or LF (response splitting).
 struct ResponseWriter {
-    private var cachedDate = ""
+    private var cachedDate: [UInt8] = []
     private var cachedSecond = -1
 
-    mutating func encode(_ response: HTTPResponse, for method: HTTPMethod, version: HTTPVersion, keepAlive: Bool)
-        -> [UInt8]
-    {
+    mutating func encode(
+        _ response: HTTPResponse, for method: HTTPMethod, version: HTTPVersion, keepAlive: Bool,
+        into output: inout [UInt8]
+    ) {
         let status = response.status
-        var head = "\(version == .http10 ? "HTTP/1.0" : "HTTP/1.1") \(status.code) \(status.reason)\r\n"
-        head += "Date: \(httpDate())\r\n"
         let bodyless = status.code == 204 || status.code == 304 || status.code < 200
-        if !bodyless { head += "Content-Length: \(response.body.count)\r\n" }
+        let sendsBody = method != .head && !bodyless
+        output.reserveCapacity(output.count + 256 + (sendsBody ? response.body.count : 0))
+        output += version == .http10 ? Self.http10 : Self.http11
+        output += String(status.code).utf8
+        output.append(.space)
+        output += status.reason.utf8
+        output += Self.crlf
+        output += Self.dateName
+        output += httpDate()
+        output += Self.crlf
+        if !bodyless {
+            output += Self.contentLengthName
+            output += String(response.body.count).utf8
+            output += Self.crlf
+        }
         if !keepAlive {
-            head += "Connection: close\r\n"
+            output += Self.connectionClose
         } else if version == .http10 {
-            head += "Connection: keep-alive\r\n"
+            output += Self.connectionKeepAlive
         }
-        for (name, value) in response.headers {
-            let lowered = asciiLowercased(Substring(name))
-            guard lowered != "content-length", lowered != "connection", lowered != "date",
-                lowered != "transfer-encoding", name.utf8.allSatisfy(\.isTokenCharacter)
-            else { continue }
-            head += "\(name): \(Self.sanitised(value))\r\n"
+        for (name, value) in response.headers where Self.isAllowed(name) {
+            output += name.utf8
+            output += Self.separator
+            output += value.utf8.lazy.map { $0 == .cr || $0 == .lf || $0 == 0 ? .space : $0 }
+            output += Self.crlf
         }
-        head += "\r\n"
-        var bytes = Array(head.utf8)
-        if method != .head && !bodyless { bytes += response.body }
-        return bytes
+        output += Self.crlf
+        if sendsBody { output += response.body }
     }
 
     static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+    private static let http10 = Array("HTTP/1.0 ".utf8)
+    private static let http11 = Array("HTTP/1.1 ".utf8)
+    private static let crlf: [UInt8] = [.cr, .lf]
+    private static let separator = Array(": ".utf8)
+    private static let dateName = Array("Date: ".utf8)
+    private static let contentLengthName = Array("Content-Length: ".utf8)
+    private static let connectionClose = Array("Connection: close\r\n".utf8)
+    private static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
 
-    private static func sanitised(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == .cr || $0 == .lf || $0 == 0 }) else { return value }
-        return String(decoding: value.utf8.map { $0 == .cr || $0 == .lf || $0 == 0 ? .space : $0 }, as: UTF8.self)
+    /// Framing headers are the server's alone; a name that is not a token would break the head.
+    private static func isAllowed(_ name: String) -> Bool {
+        guard name.utf8.allSatisfy(\.isTokenCharacter) else { return false }
+        switch asciiLowercased(Substring(name)) {
+        case "content-length", "connection", "date", "transfer-encoding": return false
+        default: return true
+        }
     }
 
     /// IMF-fixdate (RFC 9110 §5.6.7), recomputed at most once a second.
-    private mutating func httpDate() -> String {
+    private mutating func httpDate() -> [UInt8] {
         var now = time(nil)
         guard Int(now) != cachedSecond else { return cachedDate }
         var parts = tm()
         gmtime_r(&now, &parts)
         var buffer = [CChar](repeating: 0, count: 64)
         let length = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
-        cachedDate = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        cachedDate = buffer.prefix(length).map { UInt8(bitPattern: $0) }
         cachedSecond = Int(now)
         return cachedDate
     }

@@ -1,31 +1,33 @@
-/// Answers a request. Called on a worker thread, so it may block.
-public protocol HTTPResponder: Sendable {
-    func respond(to request: HTTPRequest) -> HTTPResponse
-}
-
 /// Exact-path routing by method. Unknown path → 404; known path, other method → 405 with `Allow`.
 /// `HEAD` is served by the `GET` handler; the server drops the body.
 public struct Router: HTTPResponder {
+    /// May block: runs on the server's worker pool.
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+    /// Must not block: runs on the I/O thread and answers through the reply, now or later.
+    public typealias NonBlockingHandler = @Sendable (HTTPRequest, HTTPReply) -> Void
 
-    private var routes: [String: [HTTPMethod: Handler]] = [:]
+    private var routes: [String: [HTTPMethod: NonBlockingHandler]] = [:]
 
     public init() {}
 
     public mutating func add(_ method: HTTPMethod, _ path: String, _ handler: @escaping Handler) {
+        addNonBlocking(method, path) { request, reply in reply.sendFromWorker { handler(request) } }
+    }
+
+    public mutating func addNonBlocking(_ method: HTTPMethod, _ path: String, _ handler: @escaping NonBlockingHandler) {
         routes[path, default: [:]][method] = handler
     }
 
-    public func respond(to request: HTTPRequest) -> HTTPResponse {
-        guard let handlers = routes[String(request.path)] else { return .text(.notFound, "not found") }
+    public func respond(to request: HTTPRequest, reply: HTTPReply) {
+        guard let handlers = routes[String(request.path)] else { return reply.send(.text(.notFound, "not found")) }
         let method = request.method == .head && handlers[.head] == nil ? .get : request.method
         guard let handler = handlers[method] else {
             var allowed = handlers.keys.map(\.rawValue)
             if handlers[.get] != nil && handlers[.head] == nil { allowed.append("HEAD") }
             var response = HTTPResponse.text(.methodNotAllowed, "method not allowed")
             response.headers.add("Allow", allowed.sorted().joined(separator: ", "))
-            return response
+            return reply.send(response)
         }
-        return handler(request)
+        handler(request, reply)
     }
 }

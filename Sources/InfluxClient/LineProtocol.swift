@@ -40,21 +40,46 @@ public enum LineProtocol {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends one line (with its trailing LF) to `output`.
+    /// Appends one line (with its trailing LF) to `output`; on error `output` is left as it was.
     public static func encode(_ point: Point, into output: inout [UInt8]) throws(LineProtocolError) {
-        guard !point.fields.isEmpty else { throw LineProtocolError(element: "fields", reason: "a point needs a field") }
-        var line = try escape(point.measurement, as: .measurement)
-        for key in point.tags.keys.sorted(by: utf8Order) {
-            line += "," + (try escape(key, as: .key)) + "=" + (try escape(point.tags[key]!, as: .tagValue))
+        try encode(
+            measurement: point.measurement, sortedTags: point.tags.sorted { utf8Order($0.key, $1.key) },
+            sortedFields: point.fields.sorted { utf8Order($0.key, $1.key) }, timestamp: point.timestamp, into: &output)
+    }
+
+    /// The same for tags and fields already in byte order of their keys: for callers that write
+    /// many points of one shape and need not build a `Point` (and its dictionaries) for each.
+    public static func encode(
+        measurement: String, sortedTags: [(key: String, value: String)],
+        sortedFields: [(key: String, value: FieldValue)], timestamp: Int64?, into output: inout [UInt8]
+    ) throws(LineProtocolError) {
+        guard !sortedFields.isEmpty else { throw LineProtocolError(element: "fields", reason: "a point needs a field") }
+        let start = output.count
+        do throws(LineProtocolError) {
+            try append(measurement, as: .measurement, to: &output)
+            for (key, value) in sortedTags {
+                output.append(.comma)
+                try append(key, as: .key, to: &output)
+                output.append(.equals)
+                try append(value, as: .tagValue, to: &output)
+            }
+            var separator = UInt8.space
+            for (key, value) in sortedFields {
+                output.append(separator)
+                try append(key, as: .key, to: &output)
+                output.append(.equals)
+                output += try encode(value).utf8
+                separator = .comma
+            }
+            if let timestamp {
+                output.append(.space)
+                output += String(timestamp).utf8
+            }
+            output.append(.newline)
+        } catch {
+            output.removeSubrange(start...)
+            throw error
         }
-        var separator = " "
-        for key in point.fields.keys.sorted(by: utf8Order) {
-            line += separator + (try escape(key, as: .key)) + "=" + (try encode(point.fields[key]!))
-            separator = ","
-        }
-        if let timestamp = point.timestamp { line += " \(timestamp)" }
-        output.append(contentsOf: line.utf8)
-        output.append(UInt8(ascii: "\n"))
     }
 
     public enum Element: String, Sendable {
@@ -64,37 +89,45 @@ public enum LineProtocol {
     }
 
     /// Escapes a measurement, key or tag value, or explains why it cannot be written exactly.
+    public static func escape(_ text: String, as element: Element) throws(LineProtocolError) -> String {
+        var bytes: [UInt8] = []
+        try append(text, as: element, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `text` escaped as `element`.
     ///
     /// InfluxDB's parser treats a backslash as escaping whatever follows it when scanning for
     /// delimiters, but only unescapes `\,` `\=` `\ `; so a backslash right before one of those, or at
     /// the end, cannot round-trip. Line breaks end the line. Names are refused in those cases.
-    public static func escape(_ text: String, as element: Element) throws(LineProtocolError) -> String {
-        guard !text.isEmpty else { throw LineProtocolError(element: element.rawValue, reason: "must not be empty") }
-        if element == .measurement && text.hasPrefix("#") {
+    /// Bytes, not Characters: the specials are ASCII, which UTF-8 never uses inside a longer
+    /// sequence, and a comma followed by a combining mark is still a comma to InfluxDB.
+    static func append(_ text: String, as element: Element, to output: inout [UInt8]) throws(LineProtocolError) {
+        let utf8 = text.utf8
+        guard let first = utf8.first else {
+            throw LineProtocolError(element: element.rawValue, reason: "must not be empty")
+        }
+        if element == .measurement && first == UInt8(ascii: "#") {
             throw LineProtocolError(element: element.rawValue, reason: "must not start with '#' (a comment line)")
         }
-        // Scalars, not Characters: a comma followed by a combining mark is still a comma to InfluxDB.
-        let special: Set<Unicode.Scalar> = element == .measurement ? [",", " "] : [",", "=", " "]
-        var escaped = String.UnicodeScalarView()
-        var previous: Unicode.Scalar?
-        for scalar in text.unicodeScalars {
-            if scalar == "\n" || scalar == "\r" {
+        var previous: UInt8 = 0
+        for byte in utf8 {
+            if byte == .newline || byte == .carriageReturn {
                 throw LineProtocolError(element: element.rawValue, reason: "must not contain a line break")
             }
-            if special.contains(scalar) {
-                if previous == "\\" {
+            if byte == .comma || byte == .space || (byte == .equals && element != .measurement) {
+                if previous == .backslash {
                     throw LineProtocolError(
-                        element: element.rawValue, reason: "a backslash must not precede '\(scalar)'")
+                        element: element.rawValue, reason: "a backslash must not precede '\(Unicode.Scalar(byte))'")
                 }
-                escaped.append("\\")
+                output.append(.backslash)
             }
-            escaped.append(scalar)
-            previous = scalar
+            output.append(byte)
+            previous = byte
         }
-        if previous == "\\" {
+        if previous == .backslash {
             throw LineProtocolError(element: element.rawValue, reason: "must not end with a backslash")
         }
-        return String(escaped)
     }
 
     static func encode(_ value: FieldValue) throws(LineProtocolError) -> String {

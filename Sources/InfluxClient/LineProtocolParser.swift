@@ -171,11 +171,3 @@ public enum LineProtocolParser {
         }
     }
 }
-
-extension UInt8 {
-    fileprivate static let comma = UInt8(ascii: ",")
-    fileprivate static let space = UInt8(ascii: " ")
-    fileprivate static let equals = UInt8(ascii: "=")
-    fileprivate static let quote = UInt8(ascii: "\"")
-    fileprivate static let backslash = UInt8(ascii: "\\")
-}

@@ -16,6 +16,20 @@ public final class Metrics: Sendable {
         var help: String
         var kind: Kind
         var samples: [String: Double] = [:]  // rendered label set -> value
+        var histograms: [String: Histogram] = [:]  // rendered label set -> observations
+    }
+
+    /// Counts per bucket (not cumulative; rendering adds them up), so an observation is one increment.
+    private struct Histogram {
+        var bucketCounts = [Double](repeating: 0, count: Metrics.latencyBuckets.count)
+        var count: Double = 0
+        var sum: Double = 0
+
+        mutating func record(_ value: Double, inBucket bucket: Int?) {
+            if let bucket { bucketCounts[bucket] += 1 }
+            count += 1
+            sum += value
+        }
     }
 
     private let families = Mutex<[String: Family]>([:])
@@ -32,12 +46,33 @@ public final class Metrics: Sendable {
         }
     }
 
+    /// One metric with its labels, rendered once: hot paths resolve it ahead and skip the label work.
+    public struct Series: Hashable, Sendable {
+        let name: String
+        let labels: String
+    }
+
+    public func series(_ name: String, _ labels: [String: String] = [:]) -> Series {
+        Series(name: name, labels: Self.labelText(labels))
+    }
+
     public func increment(_ name: String, _ labels: [String: String] = [:], by amount: Double = 1) {
-        update(name, labels, kind: .counter) { $0 += amount }
+        increment(series(name, labels), by: amount)
+    }
+
+    public func increment(_ series: Series, by amount: Double = 1) {
+        families.withLock { families in
+            families[series.name, default: Family(help: series.name, kind: .counter)].samples[
+                series.labels, default: 0] +=
+                amount
+        }
     }
 
     public func set(_ name: String, _ labels: [String: String] = [:], to value: Double) {
-        update(name, labels, kind: .gauge) { $0 = value }
+        let key = Self.labelText(labels)
+        families.withLock { families in
+            families[name, default: Family(help: name, kind: .gauge)].samples[key] = value
+        }
     }
 
     /// Sets one sample and drops the family's others: for "info" gauges whose labels carry the
@@ -51,23 +86,14 @@ public final class Metrics: Sendable {
 
     /// Records one observation in a histogram (cumulative `_bucket{le}`, `_sum`, `_count`).
     public func observe(_ name: String, _ labels: [String: String] = [:], value: Double) {
-        families.withLock { families in
-            var family = families[name, default: Family(help: name, kind: .histogram)]
-            for bound in Self.latencyBuckets where value <= bound {
-                family.samples[Self.labelText(labels.merging(["le": Self.number(bound)]) { $1 }), default: 0] += 1
-            }
-            family.samples[Self.labelText(labels.merging(["le": "+Inf"]) { $1 }), default: 0] += 1
-            family.samples["_sum" + Self.labelText(labels), default: 0] += value
-            family.samples["_count" + Self.labelText(labels), default: 0] += 1
-            families[name] = family
-        }
+        observe(series(name, labels), value: value)
     }
 
-    /// `kind` applies only to a family nobody described first.
-    private func update(_ name: String, _ labels: [String: String], kind: Kind, _ change: (inout Double) -> Void) {
-        let key = Self.labelText(labels)
+    public func observe(_ series: Series, value: Double) {
+        let bucket = Self.latencyBuckets.firstIndex { value <= $0 }
         families.withLock { families in
-            change(&families[name, default: Family(help: name, kind: kind)].samples[key, default: 0])
+            families[series.name, default: Family(help: series.name, kind: .histogram)]
+                .histograms[series.labels, default: Histogram()].record(value, inBucket: bucket)
         }
     }
 
@@ -85,26 +111,50 @@ public final class Metrics: Sendable {
         for name in snapshot.keys.sorted() {
             let family = snapshot[name]!
             text += "# HELP \(name) \(family.help)\n# TYPE \(name) \(family.kind.rawValue)\n"
-            if family.samples.isEmpty {
+            if family.samples.isEmpty && family.histograms.isEmpty {
                 text += "\(name) 0\n"
             }
             for labels in family.samples.keys.sorted() {
-                // Histogram series: buckets are keyed by labels, `_sum`/`_count` by a suffix.
-                let suffix = family.kind == .histogram ? (labels.hasPrefix("_") ? "" : "_bucket") : ""
-                text += "\(name)\(suffix)\(labels) \(Self.number(family.samples[labels]!))\n"
+                text += "\(name)\(labels) \(Self.number(family.samples[labels]!))\n"
+            }
+            for labels in family.histograms.keys.sorted() {
+                text += Self.render(family.histograms[labels]!, name: name, labels: labels)
             }
         }
         return text
     }
 
+    /// `_bucket{…,le="…"}` lines (cumulative), then `_sum` and `_count`.
+    private static func render(_ histogram: Histogram, name: String, labels: String) -> String {
+        let prefix = labels.isEmpty ? "{" : labels.dropLast() + ","
+        var text = ""
+        var cumulative: Double = 0
+        for (bound, count) in zip(latencyBuckets, histogram.bucketCounts) {
+            cumulative += count
+            text += "\(name)_bucket\(prefix)le=\"\(number(bound))\"} \(number(cumulative))\n"
+        }
+        text += "\(name)_bucket\(prefix)le=\"+Inf\"} \(number(histogram.count))\n"
+        text += "\(name)_sum\(labels) \(number(histogram.sum))\n"
+        text += "\(name)_count\(labels) \(number(histogram.count))\n"
+        return text
+    }
+
     static func labelText(_ labels: [String: String]) -> String {
         guard !labels.isEmpty else { return "" }
-        let pairs = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(escapeLabelValue($0.value))\"" }
-        return "{" + pairs.joined(separator: ",") + "}"
+        var text = "{"
+        for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
+            if text.utf8.count > 1 { text += "," }
+            text += key
+            text += "=\""
+            text += escapeLabelValue(value)
+            text += "\""
+        }
+        return text + "}"
     }
 
     /// Label values may hold anything; the format allows only `\\`, `\"` and `\n` escapes.
     public static func escapeLabelValue(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) else { return value }
         var escaped = ""
         for character in value {
             switch character {

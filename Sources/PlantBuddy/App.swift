@@ -93,8 +93,9 @@ public final class App: Sendable {
         let compatible = CompatibleWriteEndpoint(
             users: users, clock: clock, log: buffer, logger: logger, metrics: metrics)
         // Devices post bare lines to /write; InfluxDB v1 clients always name a database there.
-        router.add(.post, "/write") { request in
-            request.query("db") != nil ? compatible.respond(to: request, flavor: .v1) : write.respond(to: request)
+        router.addNonBlocking(.post, "/write") { request, reply in
+            guard request.query("db") != nil else { return write.respond(to: request, reply: reply) }
+            reply.sendFromWorker { compatible.respond(to: request, flavor: .v1) }
         }
         router.add(.post, "/api/v2/write") { compatible.respond(to: $0, flavor: .v2) }
         router.add(.post, "/notify", notify.respond)
@@ -202,28 +203,56 @@ public final class App: Sendable {
 
 /// One logfmt line and one latency observation per request, and counts by route and status.
 /// The query string is never logged: v1 clients may put a token in `p=`.
-struct RequestObserver: HTTPResponder {
+final class RequestObserver: HTTPResponder {
     let router: Router
     let metrics: Metrics
     let logger: Logger
+    /// Series per route and status, resolved once: this runs for every request.
+    private let series = Mutex<[RouteStatus: (requests: Metrics.Series, duration: Metrics.Series)]>([:])
 
-    func respond(to request: HTTPRequest) -> HTTPResponse {
+    private struct RouteStatus: Hashable {
+        let route: String
+        let status: Int
+    }
+
+    init(router: Router, metrics: Metrics, logger: Logger) {
+        self.router = router
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    func respond(to request: HTTPRequest, reply: HTTPReply) {
         let started = DispatchTime.now().uptimeNanoseconds
-        let response = router.respond(to: request)
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let route = response.status.code == 404 ? "unmatched" : String(request.path)
-        let status = String(response.status.code)
-        metrics.increment("plantbuddy_http_requests_total", ["route": route, "status": status])
-        metrics.observe("plantbuddy_http_request_duration_seconds", ["route": route], value: seconds)
-        if logger.level <= .info {
-            var fields: [(String, String)] = [
-                ("method", request.method.rawValue), ("path", route == "unmatched" ? "unmatched" : route),
-                ("status", status), ("duration_ms", String(format: "%.2f", seconds * 1000)),
-                ("bytes", String(response.body.count)), ("peer", request.remoteAddress),
-            ]
-            fields += response.logFields
-            logger.log(.info, "request", fields)
-        }
-        return response
+        let method = request.method.rawValue
+        let path = String(request.path)
+        let peer = request.remoteAddress
+        router.respond(
+            to: request,
+            reply: reply.observing { [self] response in
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                let route = response.status.code == 404 ? "unmatched" : path
+                let (requests, duration) = series(route: route, status: response.status.code)
+                metrics.increment(requests)
+                metrics.observe(duration, value: seconds)
+                guard logger.level <= .info else { return }
+                var fields: [(String, String)] = [
+                    ("method", method), ("path", route), ("status", String(response.status.code)),
+                    ("duration_ms", String(format: "%.2f", seconds * 1000)), ("bytes", String(response.body.count)),
+                    ("peer", peer),
+                ]
+                fields += response.logFields
+                logger.log(.info, "request", fields)
+            })
+    }
+
+    private func series(route: String, status: Int) -> (requests: Metrics.Series, duration: Metrics.Series) {
+        let key = RouteStatus(route: route, status: status)
+        if let known = series.withLock({ $0[key] }) { return known }
+        let resolved = (
+            metrics.series("plantbuddy_http_requests_total", ["route": route, "status": String(status)]),
+            metrics.series("plantbuddy_http_request_duration_seconds", ["route": route])
+        )
+        series.withLock { $0[key] = resolved }
+        return resolved
     }
 }

@@ -138,7 +138,9 @@ public struct Setting: Sendable {
             environment: "PLANTBUDDY_WRITE_TIMEOUT", defaultValue: "30s", help: "time for a client to read a response"),
         Setting(
             environment: "PLANTBUDDY_SHUTDOWN_GRACE", defaultValue: "10s", help: "time for in-flight requests at exit"),
-        Setting(environment: "PLANTBUDDY_IO_THREADS", defaultValue: "2", help: "epoll I/O threads"),
+        Setting(
+            environment: "PLANTBUDDY_IO_THREADS", defaultValue: "auto",
+            help: "epoll I/O threads; auto: one per CPU the process may use"),
         Setting(
             environment: "PLANTBUDDY_WORKER_THREADS", defaultValue: "16",
             help: "handler threads (may block on InfluxDB)"),
@@ -250,7 +252,7 @@ public struct Configuration: Sendable {
         server.idleTimeout = try duration("PLANTBUDDY_IDLE_TIMEOUT")
         server.writeTimeout = try duration("PLANTBUDDY_WRITE_TIMEOUT")
         server.shutdownGracePeriod = try duration("PLANTBUDDY_SHUTDOWN_GRACE")
-        server.ioThreads = try count("PLANTBUDDY_IO_THREADS")
+        if required("PLANTBUDDY_IO_THREADS") != "auto" { server.ioThreads = try count("PLANTBUDDY_IO_THREADS") }
         server.workerThreads = try count("PLANTBUDDY_WORKER_THREADS")
 
         walFsync = try boolean("PLANTBUDDY_WAL_FSYNC")

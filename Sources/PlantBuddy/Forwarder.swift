@@ -99,13 +99,15 @@ final class Forwarder: @unchecked Sendable {
         let poll = isDraining ? Date() : Date().addingTimeInterval(0.25)
         var batch = try log.read(from: cursor, maxBytes: policy.batchBytes, maxLines: policy.batchLines, until: poll)
         guard let first = batch.first else { return [] }
-        let flushAt = Date(timeIntervalSince1970: Double(first.appendedAt) / 1000 + policy.flushInterval.seconds)
+        if !isDraining {
+            let flushAt = Date(timeIntervalSince1970: Double(first.appendedAt) / 1000 + policy.flushInterval.seconds)
+            log.waitForBuffered(lines: policy.batchLines, bytes: policy.batchBytes, until: flushAt)
+        }
         var lines = batch.reduce(0) { $0 + $1.lineCount }
         var bytes = batch.reduce(0) { $0 + $1.payload.count }
         while lines < policy.batchLines && bytes < policy.batchBytes, let last = batch.last {
-            let until = isDraining ? Date() : flushAt
             let more = try log.read(
-                from: last.end, maxBytes: policy.batchBytes - bytes, maxLines: policy.batchLines - lines, until: until)
+                from: last.end, maxBytes: policy.batchBytes - bytes, maxLines: policy.batchLines - lines, until: Date())
             if more.isEmpty { break }
             batch += more
             lines += more.reduce(0) { $0 + $1.lineCount }

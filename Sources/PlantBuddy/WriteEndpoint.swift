@@ -17,14 +17,15 @@ struct WriteEndpoint: Sendable {
     /// How many refused lines the 400 body lists (the total is always given).
     static let listedRejections = 100
 
-    func respond(to request: HTTPRequest) -> HTTPResponse {
+    /// Never blocks: the answer is sent once the write-ahead log says the lines are durable.
+    func respond(to request: HTTPRequest, reply: HTTPReply) {
         guard let token = DeviceToken.from(request.headers), let user = users.user(forToken: token) else {
             metrics.increment("plantbuddy_auth_failures_total", ["route": "/write"])
             logger.warning("write refused: missing or unknown device token", ["peer": request.remoteAddress])
             var response = Self.json(
                 .unauthorized, ErrorBody(code: "unauthorized", message: "missing or unknown device token"))
             response.headers.add("WWW-Authenticate", "Token")
-            return response
+            return reply.send(response)
         }
         let lines = parser.parse(request.body)
         let firstTimestamp = clock.reserve(lines.count)
@@ -34,11 +35,11 @@ struct WriteEndpoint: Sendable {
         for (offset, line) in lines.enumerated() {
             switch line {
             case .reading(let number, let deviceID, let measurement, let value):
-                let point = Point(
-                    measurement: measurement, tags: ["device_id": deviceID, "user": user.name],
-                    fields: ["reading": .integer(value)], timestamp: firstTimestamp + Int64(offset))
                 do {
-                    try LineProtocol.encode(point, into: &lineProtocol)
+                    try LineProtocol.encode(
+                        measurement: measurement, sortedTags: [("device_id", deviceID), ("user", user.name)],
+                        sortedFields: [("reading", .integer(value))], timestamp: firstTimestamp + Int64(offset),
+                        into: &lineProtocol)
                     accepted += 1
                 } catch {
                     rejected.append(Rejection(line: number, text: deviceID + measurement, error: error.description))
@@ -55,20 +56,27 @@ struct WriteEndpoint: Sendable {
                 rejected.append(Rejection(line: number, text: text, error: error))
             }
         }
-        if accepted > 0 {
-            do {
-                try log.append(lineProtocol, lineCount: accepted)
-            } catch {
-                return bufferFailure(error, user: user.name, lines: accepted).loggingUser(user.name)
+        guard accepted > 0 else {
+            return reply.send(answer(accepted: 0, rejected: rejected, user: user.name))
+        }
+        log.append(lineProtocol, lineCount: accepted) { [self, accepted, rejected] result in
+            switch result {
+            case .success: reply.send(answer(accepted: accepted, rejected: rejected, user: user.name))
+            case .failure(let error):
+                reply.send(bufferFailure(error, user: user.name, lines: accepted).loggingUser(user.name))
             }
         }
+    }
+
+    /// The answer once the accepted lines are buffered: 204, or 400 listing the refused lines.
+    private func answer(accepted: Int, rejected: [Rejection], user: String) -> HTTPResponse {
         metrics.increment("plantbuddy_lines_accepted_total", by: Double(accepted))
-        guard !rejected.isEmpty else { return HTTPResponse(status: .noContent).loggingUser(user.name) }
+        guard !rejected.isEmpty else { return HTTPResponse(status: .noContent).loggingUser(user) }
         metrics.increment("plantbuddy_lines_rejected_total", by: Double(rejected.count))
         logger.info(
             "write had bad lines",
             [
-                "user": user.name, "accepted": String(accepted), "rejected": String(rejected.count),
+                "user": user, "accepted": String(accepted), "rejected": String(rejected.count),
                 "first_error": "line \(rejected[0].line): \(rejected[0].error)",
             ])
         let message =
@@ -78,7 +86,7 @@ struct WriteEndpoint: Sendable {
             PartialWriteBody(
                 code: "invalid", message: message, accepted: accepted, rejectedTotal: rejected.count,
                 rejected: Array(rejected.prefix(Self.listedRejections)))
-        ).loggingUser(user.name)
+        ).loggingUser(user)
     }
 
     /// Nothing was kept: the device must retry, and `Retry-After` says when.
@@ -102,7 +110,7 @@ struct WriteEndpoint: Sendable {
         let message: String
     }
 
-    struct Rejection: Encodable {
+    struct Rejection: Encodable, Sendable {
         let line: Int
         let text: String
         let error: String

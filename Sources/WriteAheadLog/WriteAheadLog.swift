@@ -55,37 +55,50 @@ public struct WriteAheadLogRecovery: Sendable, Equatable {
 
 /// An append-only log of byte payloads in segment files, with group commit.
 ///
-/// Many threads append at once; a single committer thread writes everything pending with one
-/// `write` and one `fdatasync`, then wakes all of those appenders: concurrent requests share a sync.
-/// One consumer reads records in order and confirms them once delivered; whole segments behind the
-/// confirmed position are deleted, and a checkpoint file remembers the position across restarts.
+/// Appenders write their record into the current segment themselves (a page-cache write) and are
+/// told when it is durable: with fsync on, a single committer thread runs one `fdatasync` for all
+/// records written since the last one, so concurrent requests share a sync and nobody waits for it
+/// on their own thread. One consumer reads the durable records in order and confirms them once
+/// delivered; whole segments behind the confirmed position are deleted, and a checkpoint file
+/// remembers the position across restarts.
 public final class WriteAheadLog: @unchecked Sendable {
-    // Every mutable property below is guarded by `condition`.
+    public typealias Completion = @Sendable (Result<Void, WriteAheadLogError>) -> Void
+
+    // Every mutable property below is guarded by `condition`, whose waiters are readers and `close`.
     private let condition = NSCondition()
     public let configuration: WriteAheadLogConfiguration
     public let recovery: WriteAheadLogRecovery
 
+    /// How far each segment may be read: written and, with fsync on, synced.
     private var segmentEnds: [UInt64: Int] = [:]
     private var writeSegment: UInt64
     private var writeFD: Int32 = -1
-    private var pending: [PendingAppend] = []
-    private var reservedBytes = 0
+    private var writtenEnd = 0
+    /// Written records whose sync is pending, and rotated segments' descriptors the next sync must cover.
+    private var awaitingSync: [AwaitingSync] = []
+    private var awaitingSyncBytes = 0
+    private var retiredFDs: [(segment: UInt64, fd: Int32)] = []
     private var bufferedBytes = 0
     private var bufferedLines = 0
+    /// A waiting reader is woken only once this much is buffered.
+    private var readerWants = (lines: 1, bytes: 1)
     private var confirmed: LogPosition
     private var closing = false
     private var appends = 0
     private var syncs = 0
+
+    /// The committer sleeps on its own condition, so appends never wake readers needlessly.
+    private let commitSignal = NSCondition()
+    private var commitRequested = false
+    private var commitStopping = false
     private let committerDone = DispatchSemaphore(value: 0)
 
-    private final class PendingAppend {
-        let payload: [UInt8]
-        let lineCount: Int
-        var result: Result<Void, WriteAheadLogError>?
-        init(payload: [UInt8], lineCount: Int) {
-            self.payload = payload
-            self.lineCount = lineCount
-        }
+    private struct AwaitingSync {
+        let segment: UInt64
+        let end: Int
+        let bytes: Int
+        let lines: Int
+        let completion: Completion
     }
 
     public init(configuration: WriteAheadLogConfiguration) throws(WriteAheadLogError) {
@@ -119,106 +132,183 @@ public final class WriteAheadLog: @unchecked Sendable {
         writeFD = try Self.createSegment(writeSegment, in: directory)
         segmentEnds[writeSegment] = 0
         if ids.isEmpty { confirmed = LogPosition(segment: writeSegment, offset: 0) }
-        let thread = Thread { [self] in commitLoop() }
-        thread.name = "wal-committer"
-        thread.start()
+        if configuration.fsync {
+            let thread = Thread { [self] in commitLoop() }
+            thread.name = "wal-committer"
+            thread.start()
+        } else {
+            committerDone.signal()
+        }
     }
 
     // MARK: Appending
 
-    /// Appends one payload and returns once it is durable (or in the page cache, with fsync off).
-    public func append(_ payload: [UInt8], lineCount: Int) throws(WriteAheadLogError) {
-        let entry = PendingAppend(payload: payload, lineCount: lineCount)
-        let size = RecordFormat.headerBytes + payload.count
+    /// Appends one payload without blocking on a sync. `completion` runs once the record is durable:
+    /// with fsync off at once, on this thread (the bytes are in the page cache); with fsync on on the
+    /// committer thread, after the sync that covers it.
+    public func append(_ payload: [UInt8], lineCount: Int, completion: @escaping Completion) {
+        var record: [UInt8] = []
+        RecordFormat.encode(payload, lineCount: lineCount, appendedAt: Self.wallClockMilliseconds(), into: &record)
         condition.lock()
-        defer { condition.unlock() }
-        guard !closing else { throw .closed }
-        guard bufferedBytes + reservedBytes + size <= configuration.maxBufferedBytes else {
-            throw .full(limit: configuration.maxBufferedBytes)
+        let outcome = write(record, lineCount: lineCount, completion: completion)
+        condition.unlock()
+        switch outcome {
+        case .durable: completion(.success(()))
+        case .failed(let error): completion(.failure(error))
+        case .awaitingSync:
+            commitSignal.lock()
+            commitRequested = true
+            commitSignal.signal()
+            commitSignal.unlock()
         }
-        reservedBytes += size
-        pending.append(entry)
-        condition.broadcast()
-        while entry.result == nil { condition.wait() }
-        if case .failure(let error) = entry.result { throw error }
+    }
+
+    /// Appends and waits until the record is durable.
+    public func append(_ payload: [UInt8], lineCount: Int) throws(WriteAheadLogError) {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<Void, WriteAheadLogError> = .success(())
+        append(payload, lineCount: lineCount) {
+            result = $0
+            done.signal()
+        }
+        done.wait()
+        try result.get()
+    }
+
+    private enum WriteOutcome {
+        case durable, awaitingSync
+        case failed(WriteAheadLogError)
+    }
+
+    /// Called with the lock held.
+    private func write(_ record: [UInt8], lineCount: Int, completion: @escaping Completion) -> WriteOutcome {
+        guard !closing else { return .failed(.closed) }
+        guard bufferedBytes + awaitingSyncBytes + record.count <= configuration.maxBufferedBytes else {
+            return .failed(.full(limit: configuration.maxBufferedBytes))
+        }
+        if writtenEnd > 0 && writtenEnd + record.count > configuration.segmentBytes {
+            do throws(WriteAheadLogError) {
+                try startNextSegment()
+            } catch {
+                return .failed(error)
+            }
+        }
+        let start = writtenEnd
+        guard Self.pwriteFully(writeFD, record, at: start) else {
+            let error = WriteAheadLogError.io(
+                "cannot write segment \(writeSegment): \(String(cString: strerror(errno)))")
+            _ = ftruncate(writeFD, off_t(start))  // leave no partial record behind
+            return .failed(error)
+        }
+        writtenEnd += record.count
+        guard configuration.fsync else {
+            publish(segment: writeSegment, end: writtenEnd, bytes: record.count, lines: lineCount)
+            return .durable
+        }
+        awaitingSync.append(
+            AwaitingSync(
+                segment: writeSegment, end: writtenEnd, bytes: record.count, lines: lineCount, completion: completion))
+        awaitingSyncBytes += record.count
+        return .awaitingSync
+    }
+
+    /// Called with the lock held. With fsync on, the old descriptor stays open until a sync has
+    /// covered the records still waiting in it (the committer closes it).
+    private func startNextSegment() throws(WriteAheadLogError) {
+        let next = writeSegment + 1
+        let fd = try Self.createSegment(next, in: configuration.directory)
+        if configuration.fsync {
+            retiredFDs.append((writeSegment, writeFD))
+        } else {
+            close(writeFD)
+        }
+        writeSegment = next
+        writeFD = fd
+        writtenEnd = 0
+        segmentEnds[next] = 0
+    }
+
+    /// Called with the lock held: the record becomes readable and counts as buffered.
+    private func publish(segment: UInt64, end: Int, bytes: Int, lines: Int) {
+        segmentEnds[segment] = max(segmentEnds[segment] ?? 0, end)
+        bufferedBytes += bytes
+        bufferedLines += lines
+        appends += 1
+        if bufferedLines >= readerWants.lines || bufferedBytes >= readerWants.bytes { condition.broadcast() }
     }
 
     private func commitLoop() {
         while true {
-            condition.lock()
-            while pending.isEmpty && !closing { condition.wait() }
-            let batch = pending
-            pending = []
-            condition.unlock()
-            if batch.isEmpty { break }  // closing, and nothing left to write
+            commitSignal.lock()
+            while !commitRequested && !commitStopping { commitSignal.wait() }
+            commitRequested = false
+            let stopping = commitStopping
+            commitSignal.unlock()
 
-            var bytes: [UInt8] = []
-            var lines = 0
-            let now = Self.wallClockMilliseconds()
-            for entry in batch {
-                RecordFormat.encode(entry.payload, lineCount: entry.lineCount, appendedAt: now, into: &bytes)
-                lines += entry.lineCount
-            }
-            let result = writeDurably(bytes)
             condition.lock()
-            reservedBytes -= bytes.count
-            if case .success = result {
-                bufferedBytes += bytes.count
-                bufferedLines += lines
-                appends += batch.count
+            let group = awaitingSync
+            let retired = retiredFDs
+            let synced = (retired + [(writeSegment, writeFD)]).filter { file in
+                group.contains { $0.segment == file.segment }
             }
-            for entry in batch { entry.result = result }
-            condition.broadcast()
+            awaitingSync = []
+            retiredFDs = []
             condition.unlock()
+            if group.isEmpty {
+                if stopping { break }
+                continue
+            }
+
+            var failed: [UInt64: String] = [:]
+            for (segment, fd) in synced where fdatasync(fd) != 0 {
+                failed[segment] = String(cString: strerror(errno))
+            }
+            condition.lock()
+            syncs += 1
+            awaitingSyncBytes -= group.reduce(0) { $0 + $1.bytes }
+            var finished: [(Completion, Result<Void, WriteAheadLogError>)] = []
+            for entry in group {
+                if let reason = failed[entry.segment] {
+                    finished.append(
+                        (entry.completion, .failure(.io("cannot sync segment \(entry.segment): \(reason)"))))
+                } else {
+                    publish(segment: entry.segment, end: entry.end, bytes: entry.bytes, lines: entry.lines)
+                    finished.append((entry.completion, .success(())))
+                }
+            }
+            for (segment, fd) in synced where failed[segment] != nil {
+                finished += discardUnsynced(in: segment, fd: fd)
+            }
+            for (_, fd) in retired { close(fd) }
+            condition.unlock()
+            for (completion, result) in finished { completion(result) }
         }
         committerDone.signal()
     }
 
-    /// Runs on the committer thread only; takes the lock just to publish the new end.
-    private func writeDurably(_ bytes: [UInt8]) -> Result<Void, WriteAheadLogError> {
-        condition.lock()
-        var segment = writeSegment
-        var fd = writeFD
-        let offset = segmentEnds[segment] ?? 0
-        condition.unlock()
-        var start = offset
-        if offset > 0 && offset + bytes.count > configuration.segmentBytes {
-            do {
-                let next = segment + 1
-                fd = try Self.createSegment(next, in: configuration.directory)
-                condition.lock()
-                close(writeFD)
-                writeSegment = next
-                writeFD = fd
-                segmentEnds[next] = 0
-                condition.unlock()
-                segment = next
-                start = 0
-            } catch {
-                return .failure(error)
-            }
-        }
-        let written = bytes.withUnsafeBytes { buffer -> Bool in
+    /// Called with the lock held, after a failed sync: whatever follows the last durable record in
+    /// the segment is cut off, and the appends still waiting there fail too (their bytes are gone).
+    private func discardUnsynced(in segment: UInt64, fd: Int32) -> [(Completion, Result<Void, WriteAheadLogError>)] {
+        let durableEnd = segmentEnds[segment] ?? 0
+        _ = ftruncate(fd, off_t(durableEnd))
+        if segment == writeSegment { writtenEnd = durableEnd }
+        let lost = awaitingSync.filter { $0.segment == segment }
+        awaitingSync.removeAll { $0.segment == segment }
+        awaitingSyncBytes -= lost.reduce(0) { $0 + $1.bytes }
+        return lost.map { ($0.completion, .failure(.io("an earlier sync of segment \(segment) failed"))) }
+    }
+
+    private static func pwriteFully(_ fd: Int32, _ bytes: [UInt8], at offset: Int) -> Bool {
+        bytes.withUnsafeBytes { buffer -> Bool in
             var done = 0
             while done < buffer.count {
-                let count = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(start + done))
+                let count = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
                 if count < 0 && errno == EINTR { continue }
                 guard count > 0 else { return false }
                 done += count
             }
             return true
         }
-        let synced = written && (!configuration.fsync || fdatasync(fd) == 0)
-        guard written, synced else {
-            let error = WriteAheadLogError.io("cannot write segment \(segment): \(String(cString: strerror(errno)))")
-            _ = ftruncate(fd, off_t(start))  // leave no partial record behind
-            return .failure(error)
-        }
-        condition.lock()
-        segmentEnds[segment] = start + bytes.count
-        if configuration.fsync { syncs += 1 }
-        condition.unlock()
-        return .success(())
     }
 
     // MARK: Reading and confirming (one consumer)
@@ -242,7 +332,7 @@ public final class WriteAheadLog: @unchecked Sendable {
             cursor = normalised(cursor)
             end = segmentEnds[cursor.segment] ?? 0
             if end > cursor.offset { break }
-            if closing && pending.isEmpty { break }
+            if closing && awaitingSync.isEmpty { break }
             if !condition.wait(until: deadline) { break }
         }
         condition.unlock()
@@ -250,6 +340,18 @@ public final class WriteAheadLog: @unchecked Sendable {
         return try Self.readRecords(
             segment: cursor.segment, in: configuration.directory, from: cursor.offset, to: end, maxBytes: maxBytes,
             maxLines: maxLines)
+    }
+
+    /// Waits until at least `lines` lines or `bytes` bytes are buffered (unconfirmed), the log
+    /// closes, or `deadline` passes. Appends wake the reader only when that is reached.
+    public func waitForBuffered(lines: Int, bytes: Int, until deadline: Date) {
+        condition.lock()
+        readerWants = (lines, bytes)
+        while bufferedLines < lines && bufferedBytes < bytes && !closing {
+            if !condition.wait(until: deadline) { break }
+        }
+        readerWants = (1, 1)
+        condition.unlock()
     }
 
     /// A position at the end of a finished segment moves to the start of the next one.
@@ -294,7 +396,8 @@ public final class WriteAheadLog: @unchecked Sendable {
         return status
     }
 
-    /// Writes what is pending, then refuses further appends. Unconfirmed records stay on disk.
+    /// Refuses further appends and lets the committer finish the pending sync. Unconfirmed records
+    /// stay on disk.
     public func close() {
         condition.lock()
         let alreadyClosing = closing
@@ -302,8 +405,14 @@ public final class WriteAheadLog: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         guard !alreadyClosing else { return }
+        commitSignal.lock()
+        commitStopping = true
+        commitSignal.signal()
+        commitSignal.unlock()
         committerDone.wait()
         condition.lock()
+        for (_, fd) in retiredFDs { close(fd) }
+        retiredFDs = []
         close(writeFD)
         writeFD = -1
         condition.unlock()

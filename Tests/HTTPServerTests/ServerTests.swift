@@ -27,6 +27,11 @@ private let testRouter: Router = {
     router.add(.post, "/echo") { request in
         HTTPResponse(status: .ok, headers: ["X-Version": request.version.rawValue], body: request.body)
     }
+    // Non-blocking handlers: one answers before returning, one from another thread later.
+    router.addNonBlocking(.get, "/now") { request, reply in reply.send(.text(.ok, "now " + request.target)) }
+    router.addNonBlocking(.get, "/later") { _, reply in
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { reply.send(.text(.ok, "later")) }
+    }
     router.add(.get, "/slow") { _ in
         Thread.sleep(forTimeInterval: 0.5)
         return .text(.ok, "slow")
@@ -205,6 +210,25 @@ private let testRouter: Router = {
             #expect(try fast.readResponse().status == 200)
             #expect(Date().timeIntervalSince(started) < 0.4)
             #expect(try slow.readResponse().bodyText == "slow\n")
+        }
+    }
+
+    /// Answers given on the I/O thread and answers sent later from elsewhere keep pipelined order,
+    /// and a pending answer holds up only its own connection.
+    @Test func nonBlockingHandlersAnswerNowOrLaterInOrder() throws {
+        try withServer({ $0.ioThreads = 1 }) { port in
+            let pipelined = try RawConnection(port: port)
+            try pipelined.send(
+                "GET /now?1 HTTP/1.1\r\nHost: x\r\n\r\nGET /later HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /now?2 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try pipelined.readResponse().bodyText == "now /now?1\n")
+            let other = try RawConnection(port: port)
+            let started = Date()
+            try other.send("GET /now?other HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try other.readResponse().bodyText == "now /now?other\n")
+            #expect(Date().timeIntervalSince(started) < 0.15)
+            #expect(try pipelined.readResponse().bodyText == "later\n")
+            #expect(try pipelined.readResponse().bodyText == "now /now?2\n")
         }
     }
 

@@ -39,6 +39,26 @@ private final class Lines: Sendable {
         #expect(!metrics.render().contains("first"))
     }
 
+    /// Buckets are cumulative, `+Inf` equals the count, and each label set is its own series.
+    @Test func histogramsRenderCumulativeBucketsPerLabelSet() {
+        let metrics = Metrics()
+        metrics.describe("latency_seconds", .histogram, help: "Latency.")
+        for value in [0.0004, 0.003, 0.003, 20] { metrics.observe("latency_seconds", ["route": "/"], value: value) }
+        metrics.observe("latency_seconds", ["route": "/write"], value: 0.0007)
+        let lines = metrics.render().split(separator: "\n").map(String.init)
+        #expect(lines.contains(#"latency_seconds_bucket{route="/",le="0.0005"} 1"#))
+        #expect(lines.contains(#"latency_seconds_bucket{route="/",le="0.001"} 1"#))
+        #expect(lines.contains(#"latency_seconds_bucket{route="/",le="0.005"} 3"#))
+        #expect(lines.contains(#"latency_seconds_bucket{route="/",le="10"} 3"#))
+        #expect(lines.contains(#"latency_seconds_bucket{route="/",le="+Inf"} 4"#))
+        #expect(lines.contains(#"latency_seconds_count{route="/"} 4"#))
+        #expect(lines.contains(#"latency_seconds_sum{route="/"} 20.0064"#))
+        #expect(lines.contains(#"latency_seconds_bucket{route="/write",le="0.001"} 1"#))
+        #expect(lines.contains(#"latency_seconds_bucket{route="/write",le="0.0005"} 0"#))
+        #expect(lines.filter { $0.hasPrefix("latency_seconds_bucket{route=\"/\"") }.count == 15)
+        #expect(!lines.contains("latency_seconds 0"))
+    }
+
     /// A logged value cannot forge another field or another line.
     @Test func logfmtQuotesAndEscapesValues() {
         let lines = Lines()

@@ -38,7 +38,7 @@ import Testing
             #expect(scraped.status == 200)
             #expect(
                 scraped.bodyText.contains(
-                    #"plantbuddy_http_request_duration_seconds_bucket{le="+Inf",route="/metrics"}"#))
+                    #"plantbuddy_http_request_duration_seconds_bucket{route="/metrics",le="+Inf"}"#))
             #expect(scraped.bodyText.contains("# TYPE plantbuddy_http_request_duration_seconds histogram"))
             #expect(scraped.bodyText.contains("http_server_open_connections"))
         }

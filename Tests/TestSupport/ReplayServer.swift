@@ -30,9 +30,9 @@ public final class ReplayServer: Sendable {
         let received = Mutex<[HTTPRequest]>([])
         let answer: @Sendable (HTTPRequest) -> HTTPResponse
         init(respond: @escaping @Sendable (HTTPRequest) -> HTTPResponse) { answer = respond }
-        func respond(to request: HTTPRequest) -> HTTPResponse {
+        func respond(to request: HTTPRequest, reply: HTTPReply) {
             received.withLock { $0.append(request) }
-            return answer(request)
+            reply.sendFromWorker { [answer] in answer(request) }
         }
     }
 }

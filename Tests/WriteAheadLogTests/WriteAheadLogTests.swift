@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import WriteAheadLog
 
@@ -50,6 +51,28 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
         let status = log.status
         #expect(status.appends == 800 && status.bufferedLines == 800)
         #expect(status.syncs < status.appends, "group commit should share fsyncs: \(status.syncs) syncs")
+    }
+
+    /// One thread issuing appends without waiting (as the I/O thread does) gets every completion,
+    /// in append order, from far fewer syncs than appends.
+    @Test func appendsWithoutWaitingCompleteTogetherInOrder() throws {
+        let log = try open(temporaryDirectory())
+        defer { log.close() }
+        let completed = Mutex<[Int]>([])
+        let done = DispatchGroup()
+        for index in 0..<300 {
+            done.enter()
+            log.append(Array("r\(index)\n".utf8), lineCount: 1) { result in
+                if case .success = result { completed.withLock { $0.append(index) } }
+                done.leave()
+            }
+        }
+        done.wait()
+        #expect(completed.withLock { $0 } == Array(0..<300))
+        #expect(text(try readAll(log, from: log.confirmedPosition)) == (0..<300).map { "r\($0)\n" })
+        let status = log.status
+        #expect(status.appends == 300)
+        #expect(status.syncs < 100, "one sync should cover many appends: \(status.syncs) syncs")
     }
 
     @Test func unconfirmedRecordsSurviveARestart() throws {
