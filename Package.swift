@@ -38,7 +38,7 @@ let package = Package(
             name: "PlantBuddy",
             dependencies: [
                 "HTTPServer", "InfluxClient", "CurlClient", "Hashing", "HTMLTemplate", "Observability", "SVGChart",
-                "WriteAheadLog",
+                "WriteAheadLog", "CSystemLinux",
             ],
             swiftSettings: strict
         ),

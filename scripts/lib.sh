@@ -62,3 +62,11 @@ stop_workspace() {
     wait 2>/dev/null || true
     rm -rf "$WORK"
 }
+
+# bench_build PRODUCT...: builds the benchmark binaries and sets BENCH_BIN. Release unless
+# BENCH_CONFIGURATION=debug (the smoke runs in CI, which only check that the benchmarks still work).
+bench_build() {
+    local configuration=${BENCH_CONFIGURATION:-release}
+    for product in "$@"; do swift build -c "$configuration" --product "$product" >&2; done
+    BENCH_BIN=$(swift build -c "$configuration" --show-bin-path)
+}

@@ -77,8 +77,12 @@ final class EventLoop: @unchecked Sendable {
             immediate = response
             return
         }
-        inbox.withLock { $0.responses.append((connection, response)) }
-        wake()
+        // One wake per batch: a non-empty inbox means a wake is already on its way.
+        let wasEmpty = inbox.withLock { inbox in
+            defer { inbox.responses.append((connection, response)) }
+            return inbox.responses.isEmpty
+        }
+        if wasEmpty { wake() }
     }
 
     func beginShutdown() {

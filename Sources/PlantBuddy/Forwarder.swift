@@ -1,3 +1,4 @@
+internal import CSystemLinux
 import Foundation
 import InfluxClient
 import Observability
@@ -49,6 +50,8 @@ final class Forwarder: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in
+            // Batches are throughput work: on a busy CPU the I/O threads answering devices go first.
+            _ = set_current_thread_niceness(10)
             run()
             finished.signal()
         }

@@ -55,10 +55,11 @@ public struct WriteAheadLogRecovery: Sendable, Equatable {
 
 /// An append-only log of byte payloads in segment files, with group commit.
 ///
-/// Appenders write their record into the current segment themselves (a page-cache write) and are
-/// told when it is durable: with fsync on, a single committer thread runs one `fdatasync` for all
-/// records written since the last one, so concurrent requests share a sync and nobody waits for it
-/// on their own thread. One consumer reads the durable records in order and confirms them once
+/// Appends never wait for the disk. With fsync on, records queue in memory and a single committer
+/// thread writes everything queued with one `write` and one `fdatasync`, then completes those
+/// appends: concurrent requests share a sync, and the appending thread (an I/O loop) never touches
+/// a file being synced, where a write could stall on pages under writeback. With fsync off, the
+/// appender writes its record itself and is complete at once (page cache). One consumer reads the durable records in order and confirms them once
 /// delivered; whole segments behind the confirmed position are deleted, and a checkpoint file
 /// remembers the position across restarts.
 public final class WriteAheadLog: @unchecked Sendable {
@@ -74,10 +75,9 @@ public final class WriteAheadLog: @unchecked Sendable {
     private var writeSegment: UInt64
     private var writeFD: Int32 = -1
     private var writtenEnd = 0
-    /// Written records whose sync is pending, and rotated segments' descriptors the next sync must cover.
-    private var awaitingSync: [AwaitingSync] = []
-    private var awaitingSyncBytes = 0
-    private var retiredFDs: [(segment: UInt64, fd: Int32)] = []
+    /// Records queued for the committer (fsync on), encoded back to back, and their appenders.
+    private var queuedBytes: [UInt8] = []
+    private var queued: [QueuedAppend] = []
     private var bufferedBytes = 0
     private var bufferedLines = 0
     /// A waiting reader is woken only once this much is buffered.
@@ -93,10 +93,7 @@ public final class WriteAheadLog: @unchecked Sendable {
     private var commitStopping = false
     private let committerDone = DispatchSemaphore(value: 0)
 
-    private struct AwaitingSync {
-        let segment: UInt64
-        let end: Int
-        let bytes: Int
+    private struct QueuedAppend {
         let lines: Int
         let completion: Completion
     }
@@ -183,57 +180,63 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// Called with the lock held.
     private func write(_ record: [UInt8], lineCount: Int, completion: @escaping Completion) -> WriteOutcome {
         guard !closing else { return .failed(.closed) }
-        guard bufferedBytes + awaitingSyncBytes + record.count <= configuration.maxBufferedBytes else {
+        guard bufferedBytes + queuedBytes.count + record.count <= configuration.maxBufferedBytes else {
             return .failed(.full(limit: configuration.maxBufferedBytes))
         }
-        if writtenEnd > 0 && writtenEnd + record.count > configuration.segmentBytes {
-            do throws(WriteAheadLogError) {
-                try startNextSegment()
-            } catch {
-                return .failed(error)
-            }
-        }
-        let start = writtenEnd
-        guard Self.pwriteFully(writeFD, record, at: start) else {
-            let error = WriteAheadLogError.io(
-                "cannot write segment \(writeSegment): \(String(cString: strerror(errno)))")
-            _ = ftruncate(writeFD, off_t(start))  // leave no partial record behind
-            return .failed(error)
-        }
-        writtenEnd += record.count
         guard configuration.fsync else {
-            publish(segment: writeSegment, end: writtenEnd, bytes: record.count, lines: lineCount)
+            switch nextSegmentIfFull(adding: record.count) {
+            case .failure(let error): return .failed(error)
+            case .success(let fd?): adopt(fd)
+            case .success(nil): break
+            }
+            if case .failure(let error) = writeToSegment(record) { return .failed(error) }
+            publish(segment: writeSegment, end: writtenEnd, bytes: record.count, lines: lineCount, appends: 1)
             return .durable
         }
-        awaitingSync.append(
-            AwaitingSync(
-                segment: writeSegment, end: writtenEnd, bytes: record.count, lines: lineCount, completion: completion))
-        awaitingSyncBytes += record.count
+        queuedBytes += record
+        queued.append(QueuedAppend(lines: lineCount, completion: completion))
         return .awaitingSync
     }
 
-    /// Called with the lock held. With fsync on, the old descriptor stays open until a sync has
-    /// covered the records still waiting in it (the committer closes it).
-    private func startNextSegment() throws(WriteAheadLogError) {
-        let next = writeSegment + 1
-        let fd = try Self.createSegment(next, in: configuration.directory)
-        if configuration.fsync {
-            retiredFDs.append((writeSegment, writeFD))
-        } else {
-            close(writeFD)
+    /// A new segment file when `count` more bytes would overfill the current one; `adopt` it under the lock.
+    private func nextSegmentIfFull(adding count: Int) -> Result<Int32?, WriteAheadLogError> {
+        guard writtenEnd > 0 && writtenEnd + count > configuration.segmentBytes else { return .success(nil) }
+        do throws(WriteAheadLogError) {
+            return .success(try Self.createSegment(writeSegment + 1, in: configuration.directory))
+        } catch {
+            return .failure(error)
         }
-        writeSegment = next
+    }
+
+    /// Called with the lock held.
+    private func adopt(_ fd: Int32) {
+        close(writeFD)
+        writeSegment += 1
         writeFD = fd
         writtenEnd = 0
-        segmentEnds[next] = 0
+        segmentEnds[writeSegment] = 0
+    }
+
+    /// Writes at the end of the current segment, and syncs when the log is configured to. Only one
+    /// thread writes: the appender holding the lock (fsync off) or the committer (fsync on).
+    private func writeToSegment(_ bytes: [UInt8]) -> Result<Void, WriteAheadLogError> {
+        let start = writtenEnd
+        guard Self.pwriteFully(writeFD, bytes, at: start), !configuration.fsync || fdatasync(writeFD) == 0 else {
+            let error = WriteAheadLogError.io(
+                "cannot write segment \(writeSegment): \(String(cString: strerror(errno)))")
+            _ = ftruncate(writeFD, off_t(start))  // leave no partial record behind
+            return .failure(error)
+        }
+        writtenEnd = start + bytes.count
+        return .success(())
     }
 
     /// Called with the lock held: the record becomes readable and counts as buffered.
-    private func publish(segment: UInt64, end: Int, bytes: Int, lines: Int) {
-        segmentEnds[segment] = max(segmentEnds[segment] ?? 0, end)
+    private func publish(segment: UInt64, end: Int, bytes: Int, lines: Int, appends count: Int) {
+        segmentEnds[segment] = end
         bufferedBytes += bytes
         bufferedLines += lines
-        appends += 1
+        appends += count
         if bufferedLines >= readerWants.lines || bufferedBytes >= readerWants.bytes { condition.broadcast() }
     }
 
@@ -246,56 +249,37 @@ public final class WriteAheadLog: @unchecked Sendable {
             commitSignal.unlock()
 
             condition.lock()
-            let group = awaitingSync
-            let retired = retiredFDs
-            let synced = (retired + [(writeSegment, writeFD)]).filter { file in
-                group.contains { $0.segment == file.segment }
-            }
-            awaitingSync = []
-            retiredFDs = []
+            let bytes = queuedBytes
+            let group = queued
+            queuedBytes = []
+            queued = []
             condition.unlock()
             if group.isEmpty {
                 if stopping { break }
                 continue
             }
-
-            var failed: [UInt64: String] = [:]
-            for (segment, fd) in synced where fdatasync(fd) != 0 {
-                failed[segment] = String(cString: strerror(errno))
+            let result = nextSegmentIfFull(adding: bytes.count).flatMap { fd in
+                if let fd { withLock { adopt(fd) } }
+                return writeToSegment(bytes)
             }
             condition.lock()
             syncs += 1
-            awaitingSyncBytes -= group.reduce(0) { $0 + $1.bytes }
-            var finished: [(Completion, Result<Void, WriteAheadLogError>)] = []
-            for entry in group {
-                if let reason = failed[entry.segment] {
-                    finished.append(
-                        (entry.completion, .failure(.io("cannot sync segment \(entry.segment): \(reason)"))))
-                } else {
-                    publish(segment: entry.segment, end: entry.end, bytes: entry.bytes, lines: entry.lines)
-                    finished.append((entry.completion, .success(())))
-                }
+            if case .success = result {
+                publish(
+                    segment: writeSegment, end: writtenEnd, bytes: bytes.count,
+                    lines: group.reduce(0) { $0 + $1.lines },
+                    appends: group.count)
             }
-            for (segment, fd) in synced where failed[segment] != nil {
-                finished += discardUnsynced(in: segment, fd: fd)
-            }
-            for (_, fd) in retired { close(fd) }
             condition.unlock()
-            for (completion, result) in finished { completion(result) }
+            for append in group { append.completion(result) }
         }
         committerDone.signal()
     }
 
-    /// Called with the lock held, after a failed sync: whatever follows the last durable record in
-    /// the segment is cut off, and the appends still waiting there fail too (their bytes are gone).
-    private func discardUnsynced(in segment: UInt64, fd: Int32) -> [(Completion, Result<Void, WriteAheadLogError>)] {
-        let durableEnd = segmentEnds[segment] ?? 0
-        _ = ftruncate(fd, off_t(durableEnd))
-        if segment == writeSegment { writtenEnd = durableEnd }
-        let lost = awaitingSync.filter { $0.segment == segment }
-        awaitingSync.removeAll { $0.segment == segment }
-        awaitingSyncBytes -= lost.reduce(0) { $0 + $1.bytes }
-        return lost.map { ($0.completion, .failure(.io("an earlier sync of segment \(segment) failed"))) }
+    private func withLock(_ body: () -> Void) {
+        condition.lock()
+        body()
+        condition.unlock()
     }
 
     private static func pwriteFully(_ fd: Int32, _ bytes: [UInt8], at offset: Int) -> Bool {
@@ -332,7 +316,7 @@ public final class WriteAheadLog: @unchecked Sendable {
             cursor = normalised(cursor)
             end = segmentEnds[cursor.segment] ?? 0
             if end > cursor.offset { break }
-            if closing && awaitingSync.isEmpty { break }
+            if closing && queued.isEmpty { break }
             if !condition.wait(until: deadline) { break }
         }
         condition.unlock()
@@ -411,8 +395,6 @@ public final class WriteAheadLog: @unchecked Sendable {
         commitSignal.unlock()
         committerDone.wait()
         condition.lock()
-        for (_, fd) in retiredFDs { close(fd) }
-        retiredFDs = []
         close(writeFD)
         writeFD = -1
         condition.unlock()

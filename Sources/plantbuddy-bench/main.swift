@@ -83,6 +83,47 @@ func chart(points: Int, panels: Int) {
             timings[4] * 1000, timings[8] * 1000, svg.utf8.count))
 }
 
+/// How many write + fdatasync rounds this disk sustains: the ceiling of any group commit on it.
+func fsyncRate(directory: String, seconds duration: Double) {
+    let path = directory + "/fsync-probe"
+    let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { fatalError("cannot create \(path)") }
+    defer {
+        close(fd)
+        unlink(path)
+    }
+    let record = [UInt8](repeating: 0x61, count: 512)
+    var syncs = 0
+    let elapsed = seconds {
+        let end = DispatchTime.now().uptimeNanoseconds + UInt64(duration * 1e9)
+        while DispatchTime.now().uptimeNanoseconds < end {
+            _ = record.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(syncs * record.count)) }
+            fdatasync(fd)
+            syncs += 1
+        }
+    }
+    print(String(format: "fsync: %d write+fdatasync rounds in %.2f s: %.0f/s", syncs, elapsed, Double(syncs) / elapsed))
+}
+
+/// A loopback stand-in for InfluxDB 2.x: `/ping` says 2.7, every query answers with FILE's bytes,
+/// writes are accepted and dropped. Runs until killed.
+func serveInfluxV2(csvPath: String, port: UInt16) throws -> Never {
+    let csv = try [UInt8](Data(contentsOf: URL(fileURLWithPath: csvPath)))
+    var router = Router()
+    router.addNonBlocking(.get, "/ping") { _, reply in
+        reply.send(HTTPResponse(status: .noContent, headers: ["X-Influxdb-Version": "v2.7.10"]))
+    }
+    router.addNonBlocking(.post, "/api/v2/query") { _, reply in
+        reply.send(HTTPResponse(status: .ok, headers: ["Content-Type": "text/csv; charset=utf-8"], body: csv))
+    }
+    router.addNonBlocking(.post, "/api/v2/write") { _, reply in reply.send(HTTPResponse(status: .noContent)) }
+    var configuration = HTTPServerConfiguration()
+    configuration.port = port
+    configuration.logger.level = .error
+    try HTTPServer(configuration: configuration, responder: router).start()
+    while true { sleep(3600) }
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch (arguments.first, arguments.dropFirst().first) {
 case ("csv", let path?):
@@ -91,7 +132,11 @@ case ("csv", let path?):
 case ("chart", _):
     chart(points: 14_400, panels: 5)
     chart(points: 1_000_000, panels: 1)
+case ("fsync", let directory?):
+    fsyncRate(directory: directory, seconds: Double(arguments.dropFirst(2).first ?? "3") ?? 3)
+case ("influx-v2", let path?):
+    try serveInfluxV2(csvPath: path, port: UInt16(arguments.dropFirst(2).first ?? "") ?? 8086)
 default:
-    print("usage: plantbuddy-bench csv FILE | chart")
+    print("usage: plantbuddy-bench csv FILE | chart | fsync DIR [SECONDS] | influx-v2 CSV-FILE PORT")
     exit(2)
 }
