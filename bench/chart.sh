@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_packages "${BUILD_PACKAGES[@]}"
-swift build -c release --product plantbuddy-bench >&2
-"$(swift build -c release --show-bin-path)/plantbuddy-bench" chart
+bench_build plantbuddy-bench
+"$BENCH_BIN/plantbuddy-bench" chart

@@ -13,8 +13,8 @@ FILE=$(mktemp /tmp/plantbuddy-csv-XXXXXX.csv)
 trap 'rm -f "$FILE"' EXIT
 python3 bench/generate_csv.py "$ROWS" 5 > "$FILE"
 echo "annotated CSV: $ROWS rows, 5 tables, $(($(stat -c %s "$FILE") / 1000000)) MB"
-swift build -c release --product plantbuddy-bench >&2
-SWIFT=$("$(swift build -c release --show-bin-path)/plantbuddy-bench" csv "$FILE")
+bench_build plantbuddy-bench
+SWIFT=$("$BENCH_BIN/plantbuddy-bench" csv "$FILE")
 PYTHON=$(python3 bench/csv_python.py "$FILE")
 echo "$SWIFT"
 echo "$PYTHON"

@@ -14,7 +14,7 @@ ensure_packages "${BUILD_PACKAGES[@]}" wrk nginx-light curl
 
 DURATION=${1:-10}
 start_workspace nginx
-PORT=$((30000 + RANDOM % 10000))
+PORT=$((20000 + RANDOM % 10000))  # below the ephemeral range, where clients' own ports live
 bench_build plantbuddy plantbuddy-bench
 
 cat > "$WORK/nginx.conf" <<CONF

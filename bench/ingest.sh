@@ -16,8 +16,8 @@ start_workspace bench
 INFLUX_PORT=$((20000 + RANDOM % 10000))
 GATEWAY_PORT=$((INFLUX_PORT + 2))
 
-swift build -c release --product plantbuddy >&2
-PLANTBUDDY="$(swift build -c release --show-bin-path)/plantbuddy"
+bench_build plantbuddy
+PLANTBUDDY="$BENCH_BIN/plantbuddy"
 
 start_influxd "$WORK/influxdb" "$INFLUX_PORT"
 pids+=("$INFLUXD_PID")

@@ -107,7 +107,7 @@ public final class App: Sendable {
             influx: influx, buffer: buffer, metrics: metrics, metricsToken: configuration.metricsToken)
         router.add(.get, "/metrics", health.metricsPage)
         router.add(.get, "/health", health.health)
-        router.add(.get, "/ready", health.ready)
+        router.addNonBlocking(.get, "/ready") { request, reply in reply.send(health.ready(request)) }
         server = HTTPServer(
             configuration: configuration.server,
             responder: RequestObserver(router: router, metrics: metrics, logger: logger))

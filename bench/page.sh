@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The graph page end to end: a signed-in GET / (48 h, 5 sensors, one reading a minute = 14,400 points)
+# through the gateway (pinned to CPU 0), whose InfluxDB 2.x is a loopback stand-in answering the
+# Flux query with generated annotated CSV (plantbuddy-bench influx-v2, on CPU 1 with the client).
+# Median and p99 latency over one keep-alive connection, and the page's size. Usage: bench/page.sh [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_packages "${BUILD_PACKAGES[@]}" wrk curl
+
+DURATION=${1:-10}
+start_workspace page
+PORT=$((20000 + RANDOM % 10000))  # below the ephemeral range, where clients' own ports live
+bench_build plantbuddy plantbuddy-bench
+
+python3 bench/generate_csv.py 14400 5 "$(($(date +%s) - 48 * 3600 + 60))" 60 > "$WORK/readings.csv"
+taskset -c 1 "$BENCH_BIN/plantbuddy-bench" influx-v2 "$WORK/readings.csv" "$((PORT + 10))" &
+pids+=($!)
+echo bench-password | "$BENCH_BIN/plantbuddy" users add rick --password-stdin --data-dir "$WORK/data" \
+    --password-iterations 1000 >/dev/null
+taskset -c 0 "$BENCH_BIN/plantbuddy" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" \
+    --influx-url "http://127.0.0.1:$((PORT + 10))" --influx-api v2 --influx-org bench --influx-token bench \
+    --log-level warn 2>"$WORK/gateway.log" &
+pids+=($!)
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null || { cat "$WORK/gateway.log" >&2; exit 1; }
+
+# Sign in the way a browser does: the form's CSRF token, bound to its cookie, then the session cookie.
+csrf=$(curl -sf -c "$WORK/cookies" "http://127.0.0.1:$PORT/login" | sed -nE 's/.*name="csrf" value="([^"]+)".*/\1/p')
+curl -sf -b "$WORK/cookies" -c "$WORK/cookies" -o /dev/null --data-urlencode "csrf=$csrf" \
+    --data-urlencode username=rick --data-urlencode password=bench-password "http://127.0.0.1:$PORT/login"
+session=$(awk '$6 == "pb_session" { print $7 }' "$WORK/cookies")
+[ -n "$session" ] || { echo "sign-in failed" >&2; exit 1; }
+
+curl -sf -H "Cookie: pb_session=$session" "http://127.0.0.1:$PORT/?range=48h" -o "$WORK/page.html"
+panels=$(grep -o '<g class="panel"' "$WORK/page.html" | wc -l)
+points=$(wc -l < "$WORK/readings.csv")
+echo "page: $(stat -c %s "$WORK/page.html") bytes, $panels chart panels, from $((points - 5)) CSV rows ($(($(stat -c %s "$WORK/readings.csv") / 1000)) KB)"
+[ "$panels" -ge 5 ] || { echo "expected a chart panel per sensor" >&2; exit 1; }
+taskset -c 1 wrk -t1 -c1 -d"${DURATION}s" --latency -H "Cookie: pb_session=$session" \
+    "http://127.0.0.1:$PORT/?range=48h" >"$WORK/wrk.txt"
+printf 'GET / end to end: %s requests/s, p50 %s, p99 %s, non-2xx %s\n' \
+    "$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.txt")" "$(awk '/ 50%/ { print $2 }' "$WORK/wrk.txt")" \
+    "$(awk '/ 99%/ { print $2 }' "$WORK/wrk.txt")" "$(awk '/Non-2xx/ { print $5 }' "$WORK/wrk.txt" | grep . || echo 0)"
