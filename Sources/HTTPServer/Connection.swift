@@ -28,8 +28,7 @@ final class Connection {
     /// Set once the descriptor is closed, so nothing touches it afterwards.
     var isClosed = false
 
-    var output: [UInt8] = []
-    var outputStart = 0
+    var output = OutputQueue()
     var continueSent = false
 
     /// When the current wait (idle, head, body or write) runs out, in monotonic milliseconds.
@@ -45,8 +44,7 @@ final class Connection {
     }
 
     var unconsumedCount: Int { input.count - inputStart }
-    var hasPendingOutput: Bool { outputStart < output.count }
-    var pendingOutputCount: Int { output.count - outputStart }
+    var hasPendingOutput: Bool { !output.isEmpty }
 
     func consume(_ count: Int) {
         inputStart += count

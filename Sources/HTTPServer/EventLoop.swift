@@ -233,7 +233,7 @@ final class EventLoop: @unchecked Sendable {
     private func answerBuffered(_ connection: Connection) -> Pause {
         while true {
             guard case .reading = connection.phase else { return connection.isAwaitingResponse ? .handler : .closing }
-            guard connection.pendingOutputCount < limits.maxPendingOutputBytes else { return .output }
+            guard connection.output.count < limits.maxPendingOutputBytes else { return .output }
             let result = connection.input.withUnsafeBytes { buffer -> Result<RequestParser.Step, HTTPParseError> in
                 do throws(HTTPParseError) {
                     return .success(
@@ -257,7 +257,7 @@ final class EventLoop: @unchecked Sendable {
                     if connection.headReceivedAt == nil { connection.headReceivedAt = now }
                     if head.expectsContinue && !connection.continueSent {
                         connection.continueSent = true
-                        connection.output += ResponseWriter.continueLine
+                        connection.output.append(ResponseWriter.continueLine)
                     }
                 }
                 let room = limits.maxRawRequestBytes - connection.unconsumedCount
@@ -359,11 +359,9 @@ final class EventLoop: @unchecked Sendable {
     private func writeOut(_ connection: Connection) -> Bool {
         let wroteSomething = connection.hasPendingOutput
         while connection.hasPendingOutput {
-            let sent = connection.output.withUnsafeBytes {
-                Socket.send(connection.fd, UnsafeRawBufferPointer(rebasing: $0[connection.outputStart...]))
-            }
+            let sent = connection.output.send(to: connection.fd)
             if sent > 0 {
-                connection.outputStart += sent
+                continue
             } else if errno == EAGAIN || errno == EWOULDBLOCK {
                 connection.deadline = monotonicMilliseconds() + configuration.writeTimeout.milliseconds
                 return false
@@ -371,10 +369,6 @@ final class EventLoop: @unchecked Sendable {
                 close(connection)
                 return false
             }
-        }
-        if wroteSomething {
-            connection.output = []
-            connection.outputStart = 0
         }
         switch connection.phase {
         case .closing:

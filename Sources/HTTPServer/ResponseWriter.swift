@@ -1,6 +1,6 @@
 import Glibc
 
-/// Serialises responses straight into a connection's output buffer. Adds `Date`, `Content-Length`
+/// Serialises responses into a connection's output queue (the body is queued, not copied). Adds `Date`, `Content-Length`
 /// and `Connection` itself, and never lets a header value carry CR or LF (response splitting).
 struct ResponseWriter {
     private var cachedDate: [UInt8] = []
@@ -8,38 +8,38 @@ struct ResponseWriter {
 
     mutating func encode(
         _ response: HTTPResponse, for method: HTTPMethod, version: HTTPVersion, keepAlive: Bool,
-        into output: inout [UInt8]
+        into output: inout OutputQueue
     ) {
         let status = response.status
         let bodyless = status.code == 204 || status.code == 304 || status.code < 200
-        let sendsBody = method != .head && !bodyless
-        output.reserveCapacity(output.count + 256 + (sendsBody ? response.body.count : 0))
-        output += version == .http10 ? Self.http10 : Self.http11
-        output += String(status.code).utf8
-        output.append(.space)
-        output += status.reason.utf8
-        output += Self.crlf
-        output += Self.dateName
-        output += httpDate()
-        output += Self.crlf
+        var head = version == .http10 ? Self.http10 : Self.http11
+        head.reserveCapacity(256)
+        head += String(status.code).utf8
+        head.append(.space)
+        head += status.reason.utf8
+        head += Self.crlf
+        head += Self.dateName
+        head += httpDate()
+        head += Self.crlf
         if !bodyless {
-            output += Self.contentLengthName
-            output += String(response.body.count).utf8
-            output += Self.crlf
+            head += Self.contentLengthName
+            head += String(response.body.count).utf8
+            head += Self.crlf
         }
         if !keepAlive {
-            output += Self.connectionClose
+            head += Self.connectionClose
         } else if version == .http10 {
-            output += Self.connectionKeepAlive
+            head += Self.connectionKeepAlive
         }
         for (name, value) in response.headers where Self.isAllowed(name) {
-            output += name.utf8
-            output += Self.separator
-            output += value.utf8.lazy.map { $0 == .cr || $0 == .lf || $0 == 0 ? .space : $0 }
-            output += Self.crlf
+            head += name.utf8
+            head += Self.separator
+            head += value.utf8.lazy.map { $0 == .cr || $0 == .lf || $0 == 0 ? .space : $0 }
+            head += Self.crlf
         }
-        output += Self.crlf
-        if sendsBody { output += response.body }
+        head += Self.crlf
+        output.append(head)
+        if method != .head && !bodyless { output.append(response.body) }
     }
 
     static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)

@@ -439,7 +439,6 @@ public struct AnnotatedCSVParser {
         try emit(.table(CSVTable(result: result, table: table, columns: columns)))
     }
 
-    /// One cell by its column's type; an empty cell takes the column's default, or is null.
     /// Converts one cell into `record[column]`; an empty cell takes the column's default, or null.
     /// A cached column whose bytes equal its previous cell's keeps the value already in `record`.
     @inline(__always) private mutating func store(_ cell: UnsafeRawBufferPointer, column: Int, line: Int)
@@ -456,7 +455,7 @@ public struct AnnotatedCSVParser {
         }
         let slot = column * Self.cacheSlot
         if lastLengths[column] == cell.count,
-            lastBytes.withUnsafeBytes({ memcmp($0.baseAddress! + slot, cell.baseAddress!, cell.count) }) == 0
+            lastBytes.withUnsafeBytes({ Self.equal($0.baseAddress! + slot, cell.baseAddress!, count: cell.count) })
         {
             return
         }
@@ -465,6 +464,24 @@ public struct AnnotatedCSVParser {
             $0.baseAddress!.advanced(by: slot).copyMemory(from: cell.baseAddress!, byteCount: cell.count)
         }
         lastLengths[column] = cell.count
+    }
+
+    /// Inline for cells this short: a call to memcmp per cell cost more than the comparison.
+    @inline(__always) private static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
+        var offset = 0
+        while offset + 8 <= count {
+            guard
+                a.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                    == b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            else { return false }
+            offset += 8
+        }
+        while offset < count {
+            guard a.load(fromByteOffset: offset, as: UInt8.self) == b.load(fromByteOffset: offset, as: UInt8.self)
+            else { return false }
+            offset += 1
+        }
+        return true
     }
 
     enum ColumnKind {

@@ -21,6 +21,9 @@ private func withServer(
     try body(port)
 }
 
+/// Larger than a loopback socket buffer, so it leaves in several sends.
+private let bigBody = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+
 private let testRouter: Router = {
     var router = Router()
     router.add(.get, "/hello") { _ in .text(.ok, "hello") }
@@ -32,6 +35,7 @@ private let testRouter: Router = {
     router.addNonBlocking(.get, "/later") { _, reply in
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { reply.send(.text(.ok, "later")) }
     }
+    router.addNonBlocking(.get, "/big") { _, reply in reply.send(HTTPResponse(status: .ok, body: bigBody)) }
     router.add(.get, "/slow") { _ in
         Thread.sleep(forTimeInterval: 0.5)
         return .text(.ok, "slow")
@@ -229,6 +233,21 @@ private let testRouter: Router = {
             #expect(Date().timeIntervalSince(started) < 0.15)
             #expect(try pipelined.readResponse().bodyText == "later\n")
             #expect(try pipelined.readResponse().bodyText == "now /now?2\n")
+        }
+    }
+
+    /// A body bigger than the socket buffer goes out whole, followed by the next pipelined answer.
+    @Test func largeBodyIsSentWholeBeforeThePipelinedNextAnswer() throws {
+        try withServer { port in
+            let connection = try RawConnection(port: port)
+            try connection.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\nHEAD /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            Thread.sleep(forTimeInterval: 0.2)  // let the server fill the socket and wait for room
+            let big = try connection.readResponse()
+            #expect(big.status == 200 && big.body == bigBody)
+            let head = try connection.readResponse(forHead: true)
+            #expect(head.header("Content-Length") == String(bigBody.count))
+            try connection.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try connection.readResponse().bodyText == "hello\n")
         }
     }
 
