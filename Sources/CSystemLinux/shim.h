@@ -1,5 +1,5 @@
 // Linux-only system calls that Swift's Glibc module does not export: epoll, eventfd, accept4,
-// sched_getaffinity, and a per-thread nice value.
+// sched_getaffinity, and per-thread scheduling for background work.
 #ifndef PLANTBUDDY_CSYSTEMLINUX_SHIM_H
 #define PLANTBUDDY_CSYSTEMLINUX_SHIM_H
 #include <sys/epoll.h>
@@ -14,9 +14,16 @@ int sched_getaffinity(int pid, size_t cpusetsize, void *mask);
 #include <sys/syscall.h>
 #include <unistd.h>
 
-// Sets the calling thread's nice value (Linux keeps one per thread), for background work that
-// should give way to threads answering requests. 0 on success.
-static inline int set_current_thread_niceness(int niceness) {
+#include <sched.h>
+
+// Marks the calling thread as background work that should give way to threads answering requests:
+// SCHED_BATCH (it never preempts another thread when it wakes) and the given nice value (Linux
+// keeps both per thread). 0 on success.
+static inline int make_current_thread_background(int niceness) {
+    struct sched_param parameters = {0};
+    if (sched_setscheduler(0, 3 /* SCHED_BATCH, which <sched.h> hides without _GNU_SOURCE */, &parameters) != 0) {
+        return -1;
+    }
     return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), niceness);
 }
 #endif

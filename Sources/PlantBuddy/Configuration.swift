@@ -101,7 +101,9 @@ public struct Setting: Sendable {
             environment: "PLANTBUDDY_BUFFER_MAX_BYTES", defaultValue: "268435456",
             help: "readings buffered for InfluxDB; when full, /write answers 503"),
         Setting(environment: "PLANTBUDDY_WAL_SEGMENT_BYTES", defaultValue: "8388608", help: "size of one buffer file"),
-        Setting(environment: "PLANTBUDDY_BATCH_LINES", defaultValue: "5000", help: "most lines per InfluxDB write"),
+        Setting(
+            environment: "PLANTBUDDY_BATCH_LINES", defaultValue: "2000",
+            help: "most lines per InfluxDB write (5 writes per 10,000 lines; bench/README.md)"),
         Setting(environment: "PLANTBUDDY_BATCH_BYTES", defaultValue: "2097152", help: "most bytes per InfluxDB write"),
         Setting(
             environment: "PLANTBUDDY_FLUSH_INTERVAL", defaultValue: "1s",
