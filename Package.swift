@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CSystemLinux", "Observability"], swiftSettings: strict),
         .target(name: "CurlClient", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "InfluxClient", dependencies: ["CurlClient", "CZlib"], swiftSettings: strict),
-        .target(name: "WriteAheadLog", swiftSettings: strict),
+        .target(name: "WriteAheadLog", dependencies: ["CZlib"], swiftSettings: strict),
         .target(name: "SVGChart", swiftSettings: strict),
         .target(name: "HTMLTemplate", swiftSettings: strict),
 

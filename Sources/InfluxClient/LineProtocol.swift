@@ -110,6 +110,14 @@ public enum LineProtocol {
         if element == .measurement && first == UInt8(ascii: "#") {
             throw LineProtocolError(element: element.rawValue, reason: "must not start with '#' (a comment line)")
         }
+        let plain = !utf8.contains {
+            $0 == .comma || $0 == .space || $0 == .equals || $0 == .backslash || $0 == .newline
+                || $0 == .carriageReturn
+        }
+        if plain {  // the common case: nothing to escape or refuse, so copy it whole
+            output += utf8
+            return
+        }
         var previous: UInt8 = 0
         for byte in utf8 {
             if byte == .newline || byte == .carriageReturn {

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 import Testing
-import WriteAheadLog
+
+@testable import WriteAheadLog
 
 private func temporaryDirectory() -> String {
     NSTemporaryDirectory() + "plantbuddy-wal-\(UUID().uuidString)"
@@ -73,6 +74,15 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
         let status = log.status
         #expect(status.appends == 300)
         #expect(status.syncs < 100, "one sync should cover many appends: \(status.syncs) syncs")
+    }
+
+    /// The standard check value, whole and continued across a split: records written before the
+    /// switch to zlib's implementation still verify.
+    @Test func crc32MatchesTheIEEECheckValue() {
+        let digits = Array("123456789".utf8)
+        #expect(digits.withUnsafeBytes { CRC32.checksum($0) } == 0xCBF4_3926)
+        let first = digits[..<4].withUnsafeBytes { CRC32.checksum($0) }
+        #expect(digits[4...].withUnsafeBytes { CRC32.checksum($0, continuing: first) } == 0xCBF4_3926)
     }
 
     @Test func unconfirmedRecordsSurviveARestart() throws {
