@@ -44,6 +44,8 @@ public final class UserStore: Sendable {
     }
 
     private struct Snapshot {
+        /// The users file as loaded, kept open so checking it for changes needs no path lookup.
+        var loaded: Int32 = -1
         var identity: FileIdentity?
         var byTokenHash: [String: UserRecord] = [:]
         var byName: [String: UserRecord] = [:]
@@ -56,6 +58,10 @@ public final class UserStore: Sendable {
     public init(dataDirectory: String) {
         path = dataDirectory + "/users.json"
         lockPath = dataDirectory + "/users.lock"
+    }
+
+    deinit {
+        snapshot.withLock { if $0.loaded >= 0 { close($0.loaded) } }
     }
 
     public static let tokenPrefix = "pbd_"
@@ -164,11 +170,22 @@ public final class UserStore: Sendable {
 
     // MARK: File handling
 
+    /// Runs on every device request, so the usual case is one `fstat` of the file as loaded: the
+    /// atomic writer renames a new file over it (its link count drops to 0), and an edit in place
+    /// changes its size or time. Only then is the path looked up and the file read again.
     private func reloadIfChanged() {
-        let identity = FileIdentity(path: path)
-        guard snapshot.withLock({ $0.identity != identity }) else { return }
-        let users = (try? read().users) ?? []
+        if snapshot.withLock({ $0.loaded >= 0 && FileIdentity(descriptor: $0.loaded) == $0.identity }) { return }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let identity = fd >= 0 ? FileIdentity(descriptor: fd) : nil
+        guard snapshot.withLock({ $0.identity != identity || $0.loaded < 0 }) else {
+            if fd >= 0 { close(fd) }
+            return
+        }
+        let data = fd >= 0 ? (try? FileHandle(fileDescriptor: fd, closeOnDealloc: false).readToEnd()) : nil
+        let users = data.flatMap { try? Self.decoder.decode(File.self, from: $0).users } ?? []
         snapshot.withLock { snapshot in
+            if snapshot.loaded >= 0 { close(snapshot.loaded) }
+            snapshot.loaded = fd
             snapshot.identity = identity
             snapshot.byTokenHash = Dictionary(
                 users.map { ($0.tokenSHA256, $0) }, uniquingKeysWith: { first, _ in first })
@@ -229,9 +246,10 @@ struct FileIdentity: Equatable {
     let size: Int64
     let modified: Int64
 
-    init?(path: String) {
+    /// Nil when the descriptor's file is gone from the directory (replaced or removed).
+    init?(descriptor: Int32) {
         var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        guard fstat(descriptor, &info) == 0, info.st_nlink > 0 else { return nil }
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
         size = Int64(info.st_size)

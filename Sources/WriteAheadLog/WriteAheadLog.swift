@@ -126,7 +126,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         confirmed = start
         // New appends always go to a fresh segment, so recovered segments are never written again.
         writeSegment = (ids.last ?? 0) + 1
-        writeFD = try Self.createSegment(writeSegment, in: directory)
+        writeFD = try Self.createSegment(writeSegment, in: directory, durable: configuration.fsync)
         segmentEnds[writeSegment] = 0
         if ids.isEmpty { confirmed = LogPosition(segment: writeSegment, offset: 0) }
         if configuration.fsync {
@@ -202,7 +202,8 @@ public final class WriteAheadLog: @unchecked Sendable {
     private func nextSegmentIfFull(adding count: Int) -> Result<Int32?, WriteAheadLogError> {
         guard writtenEnd > 0 && writtenEnd + count > configuration.segmentBytes else { return .success(nil) }
         do throws(WriteAheadLogError) {
-            return .success(try Self.createSegment(writeSegment + 1, in: configuration.directory))
+            return .success(
+                try Self.createSegment(writeSegment + 1, in: configuration.directory, durable: configuration.fsync))
         } catch {
             return .failure(error)
         }
