@@ -70,15 +70,13 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// Whether a comma-separated header (such as `Connection`) lists `token`, ignoring case.
     public func hasToken(_ token: String, in name: String) -> Bool {
         values(name).contains { value in
-            value.split(separator: ",").contains { asciiLowercased($0.trimmingOWS()) == token }
+            value.split(separator: ",").contains { equalIgnoringASCIICase($0.trimmingOWS(), token) }
         }
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
 
-    static func same(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && asciiLowercased(Substring(a)) == asciiLowercased(Substring(b))
-    }
+    static func same(_ a: String, _ b: String) -> Bool { equalIgnoringASCIICase(Substring(a), b) }
 }
 
 public enum HTTPVersion: String, Sendable {
@@ -150,6 +148,11 @@ public struct HTTPResponse: Sendable {
     public static func text(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
         HTTPResponse(status: status, contentType: "text/plain; charset=utf-8", body: message + "\n")
     }
+}
+
+/// Compares without allocating: header names are matched several times for every request.
+func equalIgnoringASCIICase(_ text: Substring, _ other: String) -> Bool {
+    text.utf8.elementsEqual(other.utf8) { $0 | ($0 &- 65 < 26 ? 32 : 0) == $1 | ($1 &- 65 < 26 ? 32 : 0) }
 }
 
 func asciiLowercased(_ text: Substring) -> String {

@@ -238,7 +238,7 @@ struct RequestParser {
 
     private static func expectation(in headers: [HeaderField], version: HTTPVersion) throws(HTTPParseError) -> Bool {
         guard let expect = headers.first(where: { HTTPHeaders.same($0.name, "Expect") }) else { return false }
-        guard asciiLowercased(Substring(expect.value)) == "100-continue" else {
+        guard equalIgnoringASCIICase(Substring(expect.value), "100-continue") else {
             throw HTTPParseError(status: .expectationFailed, reason: "unsupported expectation")
         }
         return version == .http11

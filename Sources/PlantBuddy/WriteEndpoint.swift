@@ -147,12 +147,22 @@ extension HTTPResponse {
 }
 
 enum DeviceToken {
-    /// `Authorization: Token <t>` or `Bearer <t>`, scheme case-insensitive.
+    /// `Authorization: Token <t>` or `Bearer <t>`, scheme case-insensitive. Byte-wise, without
+    /// splitting or Foundation: it runs for every device request.
     static func from(_ headers: HTTPHeaders) -> String? {
         guard let value = headers["Authorization"] else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, ["token", "bearer"].contains(parts[0].lowercased()) else { return nil }
-        let token = parts[1].trimmingCharacters(in: " \t")
-        return token.isEmpty ? nil : token
+        let bytes = value.utf8
+        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+        let scheme = bytes[..<space]
+        guard Self.matches(scheme, "token") || Self.matches(scheme, "bearer") else { return nil }
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let start = bytes[space...].firstIndex(where: { !isBlank($0) }),
+            let last = bytes[start...].lastIndex(where: { !isBlank($0) })
+        else { return nil }
+        return String(value[start...last])
+    }
+
+    private static func matches(_ scheme: Substring.UTF8View, _ lowercase: String) -> Bool {
+        scheme.elementsEqual(lowercase.utf8) { $0 | ($0 &- 65 < 26 ? 32 : 0) == $1 }
     }
 }
