@@ -6,7 +6,7 @@
 # for InfluxDB 2.x that drops what it gets, on the gateway's CPU so wrk's stays its own
 # (bench/ingest.sh measures the real InfluxDB 1.x path).
 # With fsync on, the disk's own fsync rate is measured first and compared with the syncs the
-# gateway achieved. Usage: bench/ingest-vs-nginx.sh [seconds]
+# gateway achieved. Usage: bench/ingest-vs-nginx.sh [seconds] (FSYNC_MODES=true: only the fsync-on runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -61,7 +61,7 @@ kill -TERM "$nginx"; wait "$nginx" 2>/dev/null || true
 python3 bench/generate_csv.py 10 1 > "$WORK/empty.csv"
 taskset -c 0 "$BENCH_BIN/plantbuddy-bench" influx-v2 "$WORK/empty.csv" "$((PORT + 10))" &
 pids+=($!)
-for fsync in false true; do
+for fsync in ${FSYNC_MODES:-false true}; do
     data="$WORK/data-$fsync"
     PB_TOKEN=$("$BENCH_BIN/plantbuddy" users add bench --data-dir "$data" --password-iterations 1000)
     export PB_TOKEN
