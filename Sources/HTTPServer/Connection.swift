@@ -10,6 +10,11 @@ final class Connection {
         /// The final response is sent and our side shut down; unread input is drained before the
         /// close, so the kernel does not answer it with a reset that destroys the response in flight.
         case lingering
+
+        var isClosing: Bool {
+            if case .closing = self { return true }
+            return false
+        }
     }
 
     let fd: Int32
@@ -27,6 +32,8 @@ final class Connection {
     var peerHungUp = false
     /// Set once the descriptor is closed, so nothing touches it afterwards.
     var isClosed = false
+    /// Queued to write at the end of the loop's current batch of events.
+    var awaitsWrite = false
 
     var output = OutputQueue()
     var continueSent = false
