@@ -508,7 +508,6 @@ public struct AnnotatedCSVParser {
         throw .malformed(line: line, reason: "'\(text)' is not a valid \(columns[column].type)")
     }
 
-    /// Converts one cell's bytes; an empty cell is null.
     /// Converts one cell's bytes; nil if they are not of the kind. An empty cell is null.
     static func convert(_ cell: UnsafeRawBufferPointer, kind: ColumnKind) -> CSVValue? {
         guard !cell.isEmpty else { return .null }
