@@ -102,6 +102,7 @@ public struct AnnotatedCSVParser {
     /// `cacheSlot` bytes per column; a longer cell is converted every time.
     private var lastBytes: [UInt8] = []
     private var lastLengths: [Int] = []
+    private var dateCache = Timestamp.DateCache()
     private static let cacheSlot = 48
 
     public init() {}
@@ -502,8 +503,14 @@ public struct AnnotatedCSVParser {
         }
     }
 
-    private func convert(_ cell: UnsafeRawBufferPointer, column: Int, line: Int) throws(AnnotatedCSVError) -> CSVValue {
-        if let value = Self.convert(cell, kind: kinds[column]) { return value }
+    private mutating func convert(_ cell: UnsafeRawBufferPointer, column: Int, line: Int) throws(AnnotatedCSVError)
+        -> CSVValue
+    {
+        let kind = kinds[column]
+        let converted =
+            kind == .dateTime && !cell.isEmpty
+            ? Timestamp.parse(cell, dateCache: &dateCache).map(CSVValue.dateTime) : Self.convert(cell, kind: kind)
+        if let value = converted { return value }
         let text = String(decoding: cell, as: UTF8.self)
         throw .malformed(line: line, reason: "'\(text)' is not a valid \(columns[column].type)")
     }
