@@ -335,10 +335,9 @@ final class EventLoop: @unchecked Sendable {
 
     /// Hands the request to the responder; an answer given before it returns is queued at once.
     private func dispatch(_ parsed: RequestParser.ParsedRequest, on connection: Connection) {
-        var headers = HTTPHeaders()
-        for field in parsed.headers { headers.add(field.name, field.value) }
         let request = HTTPRequest(
-            method: parsed.method, target: parsed.target, version: parsed.version, headers: headers,
+            method: parsed.method, target: parsed.target, version: parsed.version,
+            headers: HTTPHeaders(fields: parsed.headers.map { ($0.name, $0.value) }),
             body: parsed.body, remoteAddress: connection.peer)
         connection.phase = .awaitingResponse(
             method: request.method, version: request.version, keepAlive: request.wantsKeepAlive)

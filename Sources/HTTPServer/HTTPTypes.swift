@@ -54,6 +54,8 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         for (name, value) in elements { add(name, value) }
     }
 
+    init(fields: [(name: String, value: String)]) { self.fields = fields }
+
     public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
 
     public mutating func replaceOrAdd(_ name: String, _ value: String) {
@@ -107,7 +109,7 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The path part of the target, without the query.
-    public var path: Substring { target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0] }
+    public var path: Substring { target[..<(target.firstIndex(of: "?") ?? target.endIndex)] }
 
     /// Decoded query parameters (`application/x-www-form-urlencoded` rules), in order.
     public var queryItems: [(name: String, value: String)] {

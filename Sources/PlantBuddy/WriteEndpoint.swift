@@ -30,16 +30,21 @@ struct WriteEndpoint: Sendable {
         let lines = parser.parse(request.body)
         let firstTimestamp = clock.reserve(lines.count)
         var lineProtocol: [UInt8] = []
+        lineProtocol.reserveCapacity(request.body.count * 8)
         var accepted = 0
         var rejected: [Rejection] = []
+        // Filled in per line: one pair of arrays per request rather than per reading.
+        var tags: [(key: String, value: String)] = [("device_id", ""), ("user", user.name)]
+        var fields: [(key: String, value: FieldValue)] = [("reading", .integer(0))]
         for (offset, line) in lines.enumerated() {
             switch line {
             case .reading(let number, let deviceID, let measurement, let value):
+                tags[0].value = deviceID
+                fields[0].value = .integer(value)
                 do {
                     try LineProtocol.encode(
-                        measurement: measurement, sortedTags: [("device_id", deviceID), ("user", user.name)],
-                        sortedFields: [("reading", .integer(value))], timestamp: firstTimestamp + Int64(offset),
-                        into: &lineProtocol)
+                        measurement: measurement, sortedTags: tags, sortedFields: fields,
+                        timestamp: firstTimestamp + Int64(offset), into: &lineProtocol)
                     accepted += 1
                 } catch {
                     rejected.append(Rejection(line: number, text: deviceID + measurement, error: error.description))
