@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ingest against nginx on the same machine, in the same run: the gateway (pinned to CPU 0) answering
-# device POSTs to /write, and nginx (one worker, pinned to CPU 0) answering `return 204` on the same
+# device POSTs to /write (one sensor line each, as the performance issue sets it; LINES=5 for a whole
+# reading of every sensor), and nginx (one worker, pinned to CPU 0) answering `return 204` on the same
 # path; wrk pinned to CPU 1, keep-alive, 16 and 256 connections. The gateway runs with fsync off
 # (acknowledged once in the page cache) and on (group commit); its upstream is a loopback stand-in
 # for InfluxDB 2.x that drops what it gets, on the gateway's CPU so wrk's stays its own
@@ -13,6 +14,7 @@ source scripts/lib.sh
 ensure_packages "${BUILD_PACKAGES[@]}" wrk nginx-light curl
 
 DURATION=${1:-10}
+export PB_LINES=${LINES:-1}
 start_workspace nginx
 PORT=$((20000 + RANDOM % 10000))  # below the ephemeral range, where clients' own ports live
 bench_build plantbuddy plantbuddy-bench
@@ -47,6 +49,7 @@ metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v name="$1" '$1 == n
 DISK=$("$BENCH_BIN/plantbuddy-bench" fsync "$WORK" 3)
 DISK_RATE=$(sed -E 's/.*: ([0-9]+)\/s$/\1/' <<<"$DISK")
 echo "disk under $WORK: $DISK"
+echo "$PB_LINES device line(s) per request"
 
 printf '%-24s %5s %12s %10s %10s %8s\n' server conns "req/s" p50 p99 non-2xx
 export PB_TOKEN=unused
@@ -71,8 +74,8 @@ for fsync in ${FSYNC_MODES:-false true}; do
     gateway=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
     measure "plantbuddy fsync=$fsync" 16
-    [ "$fsync" = false ] && awk -v us="$RPS" -v nginx="$NGINX_16" \
-        'BEGIN { printf "  ratio to nginx at 16 connections: %.2fx\n", us / nginx }'
+    awk -v us="$RPS" -v nginx="$NGINX_16" -v lines="$PB_LINES" \
+        'BEGIN { printf "  ratio to nginx at 16 connections: %.2fx; %.0f acknowledged lines/s\n", us / nginx, us * lines }'
     syncs_before=$(metric plantbuddy_buffer_fsyncs_total)
     lines_before=$(metric plantbuddy_lines_accepted_total)
     measure "plantbuddy fsync=$fsync" 256

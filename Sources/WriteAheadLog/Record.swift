@@ -23,7 +23,8 @@ public struct LogRecord: Sendable {
     public var lineCount: Int
     /// Wall-clock milliseconds when it was appended.
     public var appendedAt: Int64
-    public var payload: [UInt8]
+    /// A slice of the bytes read for the whole batch, so records cost no copy each.
+    public var payload: ArraySlice<UInt8>
 }
 
 /// On disk: a 20-byte header, then the payload.
