@@ -92,6 +92,8 @@ public struct AnnotatedCSVParser {
     private var currentTable: (result: String, table: Int64)?
     private var resultColumn: Int?
     private var tableColumn: Int?
+    /// Whether the result or table cell may differ from the last row's, so a new table may start.
+    private var tableKeyChanged = true
 
     // Reused per row.
     private var fields: [Range<Int>] = []
@@ -394,6 +396,7 @@ public struct AnnotatedCSVParser {
         isErrorBlock = names.first == "error"
         resultColumn = names.firstIndex(of: "result")
         tableColumn = names.firstIndex(of: "table")
+        tableKeyChanged = true
         columns = names.indices.map { index in
             CSVColumn(
                 name: names[index], type: datatypes?[safe: index] ?? "string", group: groups?[safe: index] == "true",
@@ -420,6 +423,8 @@ public struct AnnotatedCSVParser {
     private mutating func emitTableIfNew(
         line: Int, _ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void
     ) throws(AnnotatedCSVError) {
+        guard tableKeyChanged || currentTable == nil else { return }  // the same table as the last row
+        tableKeyChanged = false
         var result = ""
         if let resultColumn, case .string(let name) = record[resultColumn] { result = name }
         var table: Int64 = 0
@@ -446,12 +451,12 @@ public struct AnnotatedCSVParser {
         throws(AnnotatedCSVError)
     {
         guard !cell.isEmpty else {
-            record[column] = defaultValues[column]
+            set(defaultValues[column], column: column)
             lastLengths[column] = -1  // `record` no longer holds the cached cell's value
             return
         }
         guard cached[column], cell.count <= Self.cacheSlot else {
-            record[column] = try convert(cell, column: column, line: line)
+            set(try convert(cell, column: column, line: line), column: column)
             return
         }
         let slot = column * Self.cacheSlot
@@ -460,11 +465,16 @@ public struct AnnotatedCSVParser {
         {
             return
         }
-        record[column] = try convert(cell, column: column, line: line)
+        set(try convert(cell, column: column, line: line), column: column)
         lastBytes.withUnsafeMutableBytes {
             $0.baseAddress!.advanced(by: slot).copyMemory(from: cell.baseAddress!, byteCount: cell.count)
         }
         lastLengths[column] = cell.count
+    }
+
+    @inline(__always) private mutating func set(_ value: CSVValue, column: Int) {
+        record[column] = value
+        if column == tableColumn || column == resultColumn { tableKeyChanged = true }
     }
 
     /// Inline for cells this short: a call to memcmp per cell cost more than the comparison.
