@@ -39,26 +39,28 @@ run() {
     # Let the sender drain the backlog, then read what it took.
     for _ in $(seq 600); do [ "$(metric plantbuddy_buffer_lines)" = "0" ] && break; sleep 0.1; done
 
-    local requests non2xx accepted written batches appends fsyncs
+    local requests non2xx accepted written batches sent appends fsyncs
     requests=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk-$fsync.txt")
     non2xx=$(awk '/Non-2xx/ { print $5 }' "$WORK/wrk-$fsync.txt")
     accepted=$(metric plantbuddy_lines_accepted_total)
     written=$(metric plantbuddy_points_written_total)
     batches=$(metric plantbuddy_batches_sent_total)
+    sent=$(metric plantbuddy_influx_write_bytes_total)
     appends=$(metric plantbuddy_buffer_appends_total)
     fsyncs=$(metric plantbuddy_buffer_fsyncs_total)
-    printf '%-6s %10s %12s %10s %10s %12s %14s %10s %8s\n' "$fsync" "$requests" \
+    printf '%-6s %10s %12s %10s %10s %12s %14s %14s %10s %8s\n' "$fsync" "$requests" \
         "$(awk -v r="$requests" -v l=$LINES_PER_REQUEST 'BEGIN { printf "%.0f", r * l }')" \
         "$(awk '/50%/ { print $2 }' "$WORK/wrk-$fsync.txt")" "$(awk '/99%/ { print $2 }' "$WORK/wrk-$fsync.txt")" \
         "$accepted/$written" \
         "$(awk -v b="$batches" -v w="$written" 'BEGIN { printf "%.2f", (w > 0 ? b / w * 10000 : 0) }')" \
+        "$(awk -v s="$sent" -v w="$written" 'BEGIN { printf "%.0f", (w > 0 ? s / w * 10000 : 0) }')" \
         "$(awk -v a="$appends" -v f="$fsyncs" 'BEGIN { printf "%.1f", (f > 0 ? a / f : 0) }')" "${non2xx:-0}"
     kill -TERM "$gateway"
     wait "$gateway" || true
 }
 
 echo "ingest: ${DURATION}s per run, $CONNECTIONS connections, $LINES_PER_REQUEST lines per request, $(nproc) CPUs"
-printf '%-6s %10s %12s %10s %10s %12s %14s %10s %8s\n' fsync "req/s" "lines/s" p50 p99 \
-    "acked/stored" "influx-req/10k" "group" "non-2xx"
+printf '%-6s %10s %12s %10s %10s %12s %14s %14s %10s %8s\n' fsync "req/s" "lines/s" p50 p99 \
+    "acked/stored" "influx-req/10k" "influx-B/10k" "group" "non-2xx"
 run true
 run false

@@ -52,13 +52,11 @@ struct ResponseWriter {
     private static let connectionClose = Array("Connection: close\r\n".utf8)
     private static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
 
+    private static let serverOwned = ["Content-Length", "Connection", "Date", "Transfer-Encoding"]
+
     /// Framing headers are the server's alone; a name that is not a token would break the head.
     private static func isAllowed(_ name: String) -> Bool {
-        guard name.utf8.allSatisfy(\.isTokenCharacter) else { return false }
-        switch asciiLowercased(Substring(name)) {
-        case "content-length", "connection", "date", "transfer-encoding": return false
-        default: return true
-        }
+        name.utf8.allSatisfy(\.isTokenCharacter) && !serverOwned.contains { HTTPHeaders.same(name, $0) }
     }
 
     /// IMF-fixdate (RFC 9110 §5.6.7), recomputed at most once a second.

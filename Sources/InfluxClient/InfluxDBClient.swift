@@ -33,7 +33,9 @@ public final class InfluxDBClient: Sendable {
     }
 
     /// Writes line protocol (LF-separated, nanosecond timestamps). Throws unless InfluxDB answered 2xx.
-    public func write(_ lineProtocol: [UInt8]) throws(InfluxError) {
+    /// Returns the body bytes sent (after gzip, when on).
+    @discardableResult
+    public func write(_ lineProtocol: [UInt8]) throws(InfluxError) -> Int {
         let url: String
         switch try api() {
         case .v2, .auto:
@@ -54,6 +56,7 @@ public final class InfluxDBClient: Sendable {
         let request = HTTPClientRequest(method: "POST", url: url, headers: headers, body: body)
         let response = try send(request)
         guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
+        return body.count
     }
 
     /// Runs InfluxQL through the v1 `/query` endpoint and returns the JSON body. User text must be

@@ -170,6 +170,8 @@ public final class App: Sendable {
         metrics.describe("plantbuddy_points_written_total", .counter, help: "Points InfluxDB acknowledged.")
         metrics.describe("plantbuddy_batches_sent_total", .counter, help: "Write requests InfluxDB acknowledged.")
         metrics.describe(
+            "plantbuddy_influx_write_bytes_total", .counter, help: "Body bytes of the writes InfluxDB acknowledged.")
+        metrics.describe(
             "plantbuddy_batches_retried_total", .counter, help: "Write requests that failed and will be retried.")
         metrics.describe("plantbuddy_lines_dead_lettered_total", .counter, help: "Lines InfluxDB refused for good.")
         metrics.describe("plantbuddy_buffer_lines", .gauge, help: "Readings buffered and not yet in InfluxDB.")

@@ -143,9 +143,10 @@ final class Forwarder: @unchecked Sendable {
                 }
             }
             do {
-                try influx.write(body)
+                let sent = try influx.write(body)
                 pending.removeLast()
                 metrics.increment("plantbuddy_batches_sent_total")
+                metrics.increment("plantbuddy_influx_write_bytes_total", by: Double(sent))
                 metrics.increment("plantbuddy_points_written_total", by: Double(range.count))
                 if attempt > 0 { logger.info("InfluxDB writes recovered", ["attempts": String(attempt + 1)]) }
                 attempt = 0

@@ -167,15 +167,31 @@ extension WriteAheadLog {
     static func preadFully(_ fd: Int32, _ buffer: inout [UInt8], from first: Int = 0, at offset: Int) -> Bool {
         buffer.withUnsafeMutableBytes { whole in
             let bytes = UnsafeMutableRawBufferPointer(rebasing: whole[first...])
-            var done = 0
-            while done < bytes.count {
-                let count = pread(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return false }
-                done += count
+            return repeatUntilDone(bytes.count) { done in
+                pread(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             }
-            return true
         }
+    }
+
+    static func pwriteFully(_ fd: Int32, _ bytes: [UInt8], at offset: Int) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            repeatUntilDone(buffer.count) { done in
+                pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            }
+        }
+    }
+
+    /// Repeats a positional read or write (`step`, given the bytes done so far) until `count` bytes are
+    /// done, retrying interruptions; false on an error or the end of the file.
+    private static func repeatUntilDone(_ count: Int, _ step: (_ done: Int) -> Int) -> Bool {
+        var done = 0
+        while done < count {
+            let moved = step(done)
+            if moved < 0 && errno == EINTR { continue }
+            guard moved > 0 else { return false }
+            done += moved
+        }
+        return true
     }
 
     // MARK: Checkpoint

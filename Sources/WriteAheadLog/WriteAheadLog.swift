@@ -283,19 +283,6 @@ public final class WriteAheadLog: @unchecked Sendable {
         condition.unlock()
     }
 
-    private static func pwriteFully(_ fd: Int32, _ bytes: [UInt8], at offset: Int) -> Bool {
-        bytes.withUnsafeBytes { buffer -> Bool in
-            var done = 0
-            while done < buffer.count {
-                let count = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return false }
-                done += count
-            }
-            return true
-        }
-    }
-
     // MARK: Reading and confirming (one consumer)
 
     /// Where reading starts after a restart: the first unconfirmed record.
