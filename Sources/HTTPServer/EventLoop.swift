@@ -5,9 +5,10 @@ import Synchronization
 
 /// One epoll loop on its own thread, owning the connections it accepted.
 ///
-/// Everything but `inbox` and `wakeFD` is touched only by the loop's thread. Handlers that answer at
-/// once are written back directly; answers from other threads (the worker pool, the write-ahead
-/// log's committer) come through the inbox, waking the loop with an eventfd.
+/// Everything but `inbox` and `wakeFD` is touched only by the loop's thread. Answers given on the
+/// loop's thread (at once, or when the batch's dispatching is done) are written back directly;
+/// answers from other threads (the worker pool, the write-ahead log's committer) come through the
+/// inbox, waking the loop with an eventfd.
 final class EventLoop: @unchecked Sendable {
     private enum Tag {
         static let listener: UInt64 = 0
@@ -41,6 +42,8 @@ final class EventLoop: @unchecked Sendable {
     private var immediate: HTTPResponse?
     /// Connections with answers to write once the current batch of events is handled.
     private var deferred: [Connection] = []
+    /// Whether requests were dispatched since the responder last heard `batchDispatched`.
+    private var dispatchedSinceBatchEnd = false
 
     private var logger: Logger { configuration.logger }
     private var metrics: Metrics { configuration.metrics }
@@ -72,12 +75,13 @@ final class EventLoop: @unchecked Sendable {
 
     // MARK: Called from any thread
 
-    /// Hands a handler's response to the connection. During `respond` on this loop's own thread it
-    /// is written at once; otherwise it goes through the inbox and the loop is woken.
+    /// Hands a handler's response to the connection. On this loop's own thread (during `respond`, or
+    /// from `batchDispatched`) it is queued at once; otherwise it goes through the inbox and the loop
+    /// is woken.
     func deliver(_ response: HTTPResponse, to connection: UInt64) {
-        if pthread_equal(pthread_self(), loopThread) != 0 && dispatching == connection && immediate == nil {
-            immediate = response
-            return
+        if pthread_equal(pthread_self(), loopThread) != 0 {
+            if dispatching == connection && immediate == nil { return immediate = response }
+            if dispatching == nil { return receive(response, for: connection) }
         }
         // One wake per batch: a non-empty inbox means a wake is already on its way.
         let wasEmpty = inbox.withLock { inbox in
@@ -122,7 +126,7 @@ final class EventLoop: @unchecked Sendable {
                     serve(connection, deferringWrites: true)
                 }
             }
-            writeDeferred()
+            finishBatch()
             let now = monotonicMilliseconds()
             if now >= nextSweep {
                 sweep(now)
@@ -196,11 +200,14 @@ final class EventLoop: @unchecked Sendable {
             return (inbox.responses, inbox.drain)
         }
         if drain && !draining { startDraining() }
-        for (id, response) in responses {
-            guard let connection = connections[id] else { continue }  // the client went away meanwhile
-            answer(connection, with: response)
-            serve(connection, deferringWrites: true)
-        }
+        for (id, response) in responses { receive(response, for: id) }
+    }
+
+    /// An answer given after its request was dispatched: queued, and the connection goes on.
+    private func receive(_ response: HTTPResponse, for id: UInt64) {
+        guard let connection = connections[id] else { return }  // the client went away meanwhile
+        answer(connection, with: response)
+        serve(connection, deferringWrites: true)
     }
 
     private func startDraining() {
@@ -241,6 +248,18 @@ final class EventLoop: @unchecked Sendable {
             }
             guard writeOut(connection), pause == .output else { return }
         }
+    }
+
+    /// Lets the responder finish the batch's work, then writes every answer. Writing can let
+    /// pipelined requests through; their dispatch makes another round.
+    private func finishBatch() {
+        repeat {
+            if dispatchedSinceBatchEnd {
+                dispatchedSinceBatchEnd = false
+                responder.batchDispatched()
+            }
+            writeDeferred()
+        } while dispatchedSinceBatchEnd
     }
 
     private func writeDeferred() {
@@ -350,6 +369,7 @@ final class EventLoop: @unchecked Sendable {
             deliver: { [self] response in deliver(response, to: id) },
             offload: { [workers] job in workers.submit(job) })
         dispatching = id
+        dispatchedSinceBatchEnd = true
         responder.respond(to: request, reply: reply)
         dispatching = nil
         if let response = immediate {

@@ -3,6 +3,15 @@
 /// answer from there.
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, reply: HTTPReply)
+
+    /// Called on an I/O thread after it has dispatched a batch of requests, before it writes their
+    /// answers: work a responder gathers per batch (one log write for many requests) is done here,
+    /// and answers sent now leave with the rest of the batch.
+    func batchDispatched()
+}
+
+extension HTTPResponder {
+    public func batchDispatched() {}
 }
 
 /// The way back to one request's connection. Send exactly once, from any thread; a reply sent

@@ -7,6 +7,7 @@ public struct Router: HTTPResponder {
     public typealias NonBlockingHandler = @Sendable (HTTPRequest, HTTPReply) -> Void
 
     private var routes: [String: [HTTPMethod: NonBlockingHandler]] = [:]
+    private var batchHooks: [@Sendable () -> Void] = []
 
     public init() {}
 
@@ -17,6 +18,11 @@ public struct Router: HTTPResponder {
     public mutating func addNonBlocking(_ method: HTTPMethod, _ path: String, _ handler: @escaping NonBlockingHandler) {
         routes[path, default: [:]][method] = handler
     }
+
+    /// Runs `hook` after each batch of requests an I/O thread dispatched (see `HTTPResponder`).
+    public mutating func onBatchDispatched(_ hook: @escaping @Sendable () -> Void) { batchHooks.append(hook) }
+
+    public func batchDispatched() { for hook in batchHooks { hook() } }
 
     public func respond(to request: HTTPRequest, reply: HTTPReply) {
         guard let handlers = routes[String(request.path)] else { return reply.send(.text(.notFound, "not found")) }

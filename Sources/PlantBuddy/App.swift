@@ -97,6 +97,8 @@ public final class App: Sendable {
             guard request.query("db") != nil else { return write.respond(to: request, reply: reply) }
             reply.sendFromWorker { compatible.respond(to: request, flavor: .v1) }
         }
+        // Device writes append without waiting; one write (or one wake of the committer) per batch.
+        router.onBatchDispatched { [buffer] in buffer.flush() }
         router.add(.post, "/api/v2/write") { compatible.respond(to: $0, flavor: .v2) }
         router.add(.post, "/notify", notify.respond)
         router.add(.get, "/", pages.home)
@@ -246,6 +248,8 @@ final class RequestObserver: HTTPResponder {
                 logger.log(.info, "request", fields)
             })
     }
+
+    func batchDispatched() { router.batchDispatched() }
 
     private func series(route: String, status: Int) -> (requests: Metrics.Series, duration: Metrics.Series) {
         let key = RouteStatus(route: route, status: status)

@@ -55,12 +55,14 @@ public struct WriteAheadLogRecovery: Sendable, Equatable {
 
 /// An append-only log of byte payloads in segment files, with group commit.
 ///
-/// Appends never wait for the disk. With fsync on, records queue in memory and a single committer
-/// thread writes everything queued with one `write` and one `fdatasync`, then completes those
-/// appends: concurrent requests share a sync, and the appending thread (an I/O loop) never touches
-/// a file being synced, where a write could stall on pages under writeback. With fsync off, the
-/// appender writes its record itself and is complete at once (page cache). One consumer reads the durable records in order and confirms them once
-/// delivered; whole segments behind the confirmed position are deleted, and a checkpoint file
+/// Appends never wait for the disk, and take effect when the appending thread calls `flush()` (an
+/// I/O loop does at the end of each batch of requests, so one write covers the whole batch).
+/// With fsync on, flushed records queue in memory and a single committer thread writes everything
+/// queued with one `write` and one `fdatasync`, then completes those appends: concurrent requests
+/// share a sync, and the appending thread never touches a file being synced, where a write could
+/// stall on pages under writeback. With fsync off, `flush()` writes the thread's records itself and
+/// completes them (page cache). One consumer reads the durable records in order and confirms them
+/// once delivered; whole segments behind the confirmed position are deleted, and a checkpoint file
 /// remembers the position across restarts.
 public final class WriteAheadLog: @unchecked Sendable {
     public typealias Completion = @Sendable (Result<Void, WriteAheadLogError>) -> Void
@@ -75,9 +77,11 @@ public final class WriteAheadLog: @unchecked Sendable {
     private var writeSegment: UInt64
     private var writeFD: Int32 = -1
     private var writtenEnd = 0
-    /// Records queued for the committer (fsync on), encoded back to back, and their appenders.
-    private var queuedBytes: [UInt8] = []
-    private var queued: [QueuedAppend] = []
+    /// Records appended but not yet flushed, per appending thread.
+    private var unflushed: [pthread_t: PendingGroup] = [:]
+    private var unflushedBytes = 0
+    /// Flushed records waiting for the committer (fsync on).
+    private var queued = PendingGroup()
     private var bufferedBytes = 0
     private var bufferedLines = 0
     /// A waiting reader is woken only once this much is buffered.
@@ -93,9 +97,17 @@ public final class WriteAheadLog: @unchecked Sendable {
     private var commitStopping = false
     private let committerDone = DispatchSemaphore(value: 0)
 
-    private struct QueuedAppend {
-        let lines: Int
-        let completion: Completion
+    /// Records encoded back to back, and their appenders.
+    private struct PendingGroup {
+        var bytes: [UInt8] = []
+        var lines = 0
+        var completions: [Completion] = []
+
+        mutating func add(_ other: PendingGroup) {
+            bytes += other.bytes
+            lines += other.lines
+            completions += other.completions
+        }
     }
 
     public init(configuration: WriteAheadLogConfiguration) throws(WriteAheadLogError) {
@@ -140,24 +152,25 @@ public final class WriteAheadLog: @unchecked Sendable {
 
     // MARK: Appending
 
-    /// Appends one payload without blocking on a sync. `completion` runs once the record is durable:
-    /// with fsync off at once, on this thread (the bytes are in the page cache); with fsync on on the
-    /// committer thread, after the sync that covers it.
+    /// Appends one payload without blocking. `completion` runs once the record is durable, after
+    /// this thread's next `flush()`: with fsync off during it (the bytes are in the page cache), with
+    /// fsync on on the committer thread, after the sync that covers it. A refusal completes at once.
     public func append(_ payload: [UInt8], lineCount: Int, completion: @escaping Completion) {
-        var record: [UInt8] = []
-        RecordFormat.encode(payload, lineCount: lineCount, appendedAt: Self.wallClockMilliseconds(), into: &record)
+        let thread = pthread_self()
         condition.lock()
-        let outcome = write(record, lineCount: lineCount, completion: completion)
-        condition.unlock()
-        switch outcome {
-        case .durable: completion(.success(()))
-        case .failed(let error): completion(.failure(error))
-        case .awaitingSync:
-            commitSignal.lock()
-            commitRequested = true
-            commitSignal.signal()
-            commitSignal.unlock()
+        let refusal = refusal(adding: RecordFormat.headerBytes + payload.count)
+        if refusal == nil {
+            var group = unflushed.removeValue(forKey: thread) ?? PendingGroup()  // moved out: no copy
+            let start = group.bytes.count
+            RecordFormat.encode(
+                payload, lineCount: lineCount, appendedAt: Self.wallClockMilliseconds(), into: &group.bytes)
+            group.lines += lineCount
+            group.completions.append(completion)
+            unflushedBytes += group.bytes.count - start
+            unflushed[thread] = group
         }
+        condition.unlock()
+        if let refusal { completion(.failure(refusal)) }
     }
 
     /// Appends and waits until the record is durable.
@@ -168,34 +181,48 @@ public final class WriteAheadLog: @unchecked Sendable {
             result = $0
             done.signal()
         }
+        flush()
         done.wait()
         try result.get()
     }
 
-    private enum WriteOutcome {
-        case durable, awaitingSync
-        case failed(WriteAheadLogError)
+    /// Hands on what this thread appended since its last flush: with fsync off writes it (one
+    /// `write`) and completes those appends; with fsync on queues it and wakes the committer.
+    public func flush() {
+        condition.lock()
+        guard let group = unflushed.removeValue(forKey: pthread_self()) else { return condition.unlock() }
+        unflushedBytes -= group.bytes.count
+        guard configuration.fsync, !closing else {
+            let result = closing ? .failure(.closed) : writeAtEnd(group)
+            condition.unlock()
+            for completion in group.completions { completion(result) }
+            return
+        }
+        queued.add(group)
+        condition.unlock()
+        commitSignal.lock()
+        commitRequested = true
+        commitSignal.signal()
+        commitSignal.unlock()
     }
 
-    /// Called with the lock held.
-    private func write(_ record: [UInt8], lineCount: Int, completion: @escaping Completion) -> WriteOutcome {
-        guard !closing else { return .failed(.closed) }
-        guard bufferedBytes + queuedBytes.count + record.count <= configuration.maxBufferedBytes else {
-            return .failed(.full(limit: configuration.maxBufferedBytes))
+    /// Called with the lock held: why `count` more bytes cannot be taken, if they cannot.
+    private func refusal(adding count: Int) -> WriteAheadLogError? {
+        if closing { return .closed }
+        guard bufferedBytes + unflushedBytes + queued.bytes.count + count <= configuration.maxBufferedBytes else {
+            return .full(limit: configuration.maxBufferedBytes)
         }
-        guard configuration.fsync else {
-            switch nextSegmentIfFull(adding: record.count) {
-            case .failure(let error): return .failed(error)
-            case .success(let fd?): adopt(fd)
-            case .success(nil): break
-            }
-            if case .failure(let error) = writeToSegment(record) { return .failed(error) }
-            publish(segment: writeSegment, end: writtenEnd, bytes: record.count, lines: lineCount, appends: 1)
-            return .durable
+        return nil
+    }
+
+    /// Called with the lock held (fsync off): writes the group and makes it readable.
+    private func writeAtEnd(_ group: PendingGroup) -> Result<Void, WriteAheadLogError> {
+        let result = nextSegmentIfFull(adding: group.bytes.count).flatMap { fd in
+            if let fd { adopt(fd) }
+            return writeToSegment(group.bytes)
         }
-        queuedBytes += record
-        queued.append(QueuedAppend(lines: lineCount, completion: completion))
-        return .awaitingSync
+        if case .success = result { publish(group) }
+        return result
     }
 
     /// A new segment file when `count` more bytes would overfill the current one; `adopt` it under the lock.
@@ -232,12 +259,12 @@ public final class WriteAheadLog: @unchecked Sendable {
         return .success(())
     }
 
-    /// Called with the lock held: the record becomes readable and counts as buffered.
-    private func publish(segment: UInt64, end: Int, bytes: Int, lines: Int, appends count: Int) {
-        segmentEnds[segment] = end
-        bufferedBytes += bytes
-        bufferedLines += lines
-        appends += count
+    /// Called with the lock held, after the group was written: its records become readable and count as buffered.
+    private func publish(_ group: PendingGroup) {
+        segmentEnds[writeSegment] = writtenEnd
+        bufferedBytes += group.bytes.count
+        bufferedLines += group.lines
+        appends += group.completions.count
         if bufferedLines >= readerWants.lines || bufferedBytes >= readerWants.bytes { condition.broadcast() }
     }
 
@@ -250,29 +277,23 @@ public final class WriteAheadLog: @unchecked Sendable {
             commitSignal.unlock()
 
             condition.lock()
-            let bytes = queuedBytes
             let group = queued
-            queuedBytes = []
-            queued = []
+            queued = PendingGroup()
             condition.unlock()
-            if group.isEmpty {
+            if group.completions.isEmpty {
                 if stopping { break }
                 continue
             }
-            let result = nextSegmentIfFull(adding: bytes.count).flatMap { fd in
+            // Written outside the lock: with fsync on only this thread writes, and readers go on meanwhile.
+            let result = nextSegmentIfFull(adding: group.bytes.count).flatMap { fd in
                 if let fd { withLock { adopt(fd) } }
-                return writeToSegment(bytes)
+                return writeToSegment(group.bytes)
             }
             condition.lock()
             syncs += 1
-            if case .success = result {
-                publish(
-                    segment: writeSegment, end: writtenEnd, bytes: bytes.count,
-                    lines: group.reduce(0) { $0 + $1.lines },
-                    appends: group.count)
-            }
+            if case .success = result { publish(group) }
             condition.unlock()
-            for append in group { append.completion(result) }
+            for completion in group.completions { completion(result) }
         }
         committerDone.signal()
     }
@@ -304,7 +325,7 @@ public final class WriteAheadLog: @unchecked Sendable {
             cursor = normalised(cursor)
             end = segmentEnds[cursor.segment] ?? 0
             if end > cursor.offset { break }
-            if closing && queued.isEmpty { break }
+            if closing && queued.completions.isEmpty { break }
             if !condition.wait(until: deadline) { break }
         }
         condition.unlock()
@@ -368,14 +389,18 @@ public final class WriteAheadLog: @unchecked Sendable {
         return status
     }
 
-    /// Refuses further appends and lets the committer finish the pending sync. Unconfirmed records
-    /// stay on disk.
+    /// Refuses further appends, fails those never flushed, and lets the committer finish the pending
+    /// sync. Unconfirmed records stay on disk.
     public func close() {
         condition.lock()
         let alreadyClosing = closing
         closing = true
+        let abandoned = unflushed.values.flatMap(\.completions)
+        unflushed = [:]
+        unflushedBytes = 0
         condition.broadcast()
         condition.unlock()
+        for completion in abandoned { completion(.failure(.closed)) }
         guard !alreadyClosing else { return }
         commitSignal.lock()
         commitStopping = true

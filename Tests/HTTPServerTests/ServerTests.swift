@@ -1,18 +1,20 @@
 import Foundation
 import HTTPServer
 import Observability
+import Synchronization
 import TestSupport
 import Testing
 
 /// Runs `body` against a real server on an ephemeral loopback port, then stops it gracefully.
 private func withServer(
-    _ configure: (inout HTTPServerConfiguration) -> Void = { _ in }, _ body: (UInt16) throws -> Void
+    _ configure: (inout HTTPServerConfiguration) -> Void = { _ in }, responder: any HTTPResponder = testRouter,
+    _ body: (UInt16) throws -> Void
 ) throws {
     var configuration = HTTPServerConfiguration()
     configuration.port = 0
     configuration.logger.level = .error
     configure(&configuration)
-    let server = HTTPServer(configuration: configuration, responder: testRouter)
+    let server = HTTPServer(configuration: configuration, responder: responder)
     let port = try server.start()
     defer {
         server.shutdown()
@@ -42,6 +44,21 @@ private let testRouter: Router = {
     }
     return router
 }()
+
+/// Answers only when the loop says the batch is dispatched, as the device write endpoint does.
+private final class BatchAnsweringResponder: HTTPResponder {
+    private let waiting = Mutex<[HTTPReply]>([])
+
+    func respond(to request: HTTPRequest, reply: HTTPReply) { waiting.withLock { $0.append(reply) } }
+
+    func batchDispatched() {
+        let replies = waiting.withLock { waiting in
+            defer { waiting = [] }
+            return waiting
+        }
+        for reply in replies { reply.send(.text(.ok, "one of \(replies.count)")) }
+    }
+}
 
 @Suite struct ServerTests {
     @Test func keepAliveServesSeveralRequestsOnOneConnection() throws {
@@ -233,6 +250,16 @@ private let testRouter: Router = {
             #expect(Date().timeIntervalSince(started) < 0.15)
             #expect(try pipelined.readResponse().bodyText == "later\n")
             #expect(try pipelined.readResponse().bodyText == "now /now?2\n")
+        }
+    }
+
+    /// Answers given from `batchDispatched` are written with the batch; a pipelined request let
+    /// through by writing them gets its own round at once, not at the loop's next tick (1 s here).
+    @Test func answersGivenAtTheEndOfABatchReachPipelinedRequests() throws {
+        try withServer({ $0.ioThreads = 1 }, responder: BatchAnsweringResponder()) { port in
+            let connection = try RawConnection(port: port, receiveTimeout: 0.5)
+            try connection.send(String(repeating: "GET /a HTTP/1.1\r\nHost: x\r\n\r\n", count: 3))
+            for _ in 0..<3 { #expect(try connection.readResponse().bodyText == "one of 1\n") }
         }
     }
 

@@ -54,8 +54,8 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
         #expect(status.syncs < status.appends, "group commit should share fsyncs: \(status.syncs) syncs")
     }
 
-    /// One thread issuing appends without waiting (as the I/O thread does) gets every completion,
-    /// in append order, from far fewer syncs than appends.
+    /// One thread issuing appends without waiting and flushing once (as an I/O thread does per
+    /// batch) gets every completion, in append order, from far fewer syncs than appends.
     @Test func appendsWithoutWaitingCompleteTogetherInOrder() throws {
         let log = try open(temporaryDirectory())
         defer { log.close() }
@@ -68,12 +68,35 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
                 done.leave()
             }
         }
+        log.flush()
         done.wait()
         #expect(completed.withLock { $0 } == Array(0..<300))
         #expect(text(try readAll(log, from: log.confirmedPosition)) == (0..<300).map { "r\($0)\n" })
         let status = log.status
         #expect(status.appends == 300)
         #expect(status.syncs < 100, "one sync should cover many appends: \(status.syncs) syncs")
+    }
+
+    /// With fsync off an I/O thread's appends wait for its own flush, which writes them together:
+    /// another thread flushing does not complete them, and nothing is readable before.
+    @Test func withoutFsyncAppendsAreWrittenByTheirThreadsFlush() throws {
+        let log = try open(temporaryDirectory()) { $0.fsync = false }
+        defer { log.close() }
+        let completed = Mutex<[Int]>([])
+        for index in 0..<3 {
+            log.append(Array("r\(index)\n".utf8), lineCount: 1) { result in
+                if case .success = result { completed.withLock { $0.append(index) } }
+            }
+        }
+        let otherThread = Thread { log.flush() }
+        otherThread.start()
+        while !otherThread.isFinished { usleep(1000) }
+        #expect(completed.withLock { $0 }.isEmpty)
+        #expect(try readAll(log, from: log.confirmedPosition).isEmpty)
+        log.flush()
+        #expect(completed.withLock { $0 } == [0, 1, 2])
+        #expect(text(try readAll(log, from: log.confirmedPosition)) == ["r0\n", "r1\n", "r2\n"])
+        #expect(log.status.appends == 3 && log.status.syncs == 0)
     }
 
     /// The standard check value, whole and continued across a split: records written before the
