@@ -356,7 +356,7 @@ final class EventLoop: @unchecked Sendable {
     private func dispatch(_ parsed: RequestParser.ParsedRequest, on connection: Connection) {
         let request = HTTPRequest(
             method: parsed.method, target: parsed.target, version: parsed.version,
-            headers: HTTPHeaders(fields: parsed.headers.map { ($0.name, $0.value) }),
+            headers: parsed.headers,
             body: parsed.body, remoteAddress: connection.peer)
         connection.phase = .awaitingResponse(
             method: request.method, version: request.version, keepAlive: request.wantsKeepAlive)

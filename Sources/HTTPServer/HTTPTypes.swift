@@ -54,8 +54,6 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         for (name, value) in elements { add(name, value) }
     }
 
-    init(fields: [(name: String, value: String)]) { self.fields = fields }
-
     public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
 
     public mutating func replaceOrAdd(_ name: String, _ value: String) {
@@ -67,11 +65,17 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     public subscript(_ name: String) -> String? { fields.first { Self.same($0.name, name) }?.value }
 
-    public func values(_ name: String) -> [String] { fields.filter { Self.same($0.name, name) }.map(\.value) }
+    public func values(_ name: String) -> [String] { Array(lazyValues(name)) }
+
+    /// The values of `name` without collecting them: the parser asks for several on every request.
+    func lazyValues(_ name: String) -> LazyMapCollection<LazyFilterCollection<[(name: String, value: String)]>, String>
+    {
+        fields.lazy.filter { Self.same($0.name, name) }.map(\.value)
+    }
 
     /// Whether a comma-separated header (such as `Connection`) lists `token`, ignoring case.
     public func hasToken(_ token: String, in name: String) -> Bool {
-        values(name).contains { value in
+        lazyValues(name).contains { value in
             value.split(separator: ",").contains { equalIgnoringASCIICase($0.trimmingOWS(), token) }
         }
     }
@@ -79,6 +83,12 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
 
     static func same(_ a: String, _ b: String) -> Bool { equalIgnoringASCIICase(Substring(a), b) }
+}
+
+extension HTTPHeaders: Equatable {
+    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
+    }
 }
 
 public enum HTTPVersion: String, Sendable {
@@ -152,9 +162,10 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// Compares without allocating: header names are matched several times for every request.
+/// Compares without allocating, lengths first: header names are matched several times for every request.
 func equalIgnoringASCIICase(_ text: Substring, _ other: String) -> Bool {
-    text.utf8.elementsEqual(other.utf8) { $0 | ($0 &- 65 < 26 ? 32 : 0) == $1 | ($1 &- 65 < 26 ? 32 : 0) }
+    text.utf8.count == other.utf8.count
+        && text.utf8.elementsEqual(other.utf8) { $0 | ($0 &- 65 < 26 ? 32 : 0) == $1 | ($1 &- 65 < 26 ? 32 : 0) }
 }
 
 func asciiLowercased(_ text: Substring) -> String {

@@ -13,20 +13,15 @@ struct RequestParser {
         var method: HTTPMethod
         var target: String
         var version: HTTPVersion
-        var headers: [HeaderField]
+        var headers: HTTPHeaders
         var body: [UInt8]
-    }
-
-    struct HeaderField: Equatable {
-        var name: String
-        var value: String
     }
 
     struct Head: Equatable {
         var method: HTTPMethod
         var target: String
         var version: HTTPVersion
-        var headers: [HeaderField]
+        var headers: HTTPHeaders
         var framing: Framing
         var expectsContinue: Bool
     }
@@ -117,21 +112,24 @@ struct RequestParser {
         if bytes.count > limits.maxHeadBytes {
             throw HTTPParseError(status: .headersTooLarge, reason: "request head too large")
         }
-        var lines: [UnsafeRawBufferPointer.SubSequence] = []
-        var start = 0
-        for index in bytes.indices where bytes[index] == .lf {
-            lines.append(bytes[start..<index - 1])  // without CRLF; CR before LF was checked by the scan
-            start = index + 1
+        // Lines without their CRLF (the scan checked every CR is followed by LF); the last is the
+        // empty line ending the head.
+        var lineStart = 0
+        func nextLine() -> UnsafeRawBufferPointer.SubSequence? {
+            guard let end = bytes[lineStart...].firstIndex(of: .lf), end - 1 > lineStart else { return nil }
+            defer { lineStart = end + 1 }
+            return bytes[lineStart..<end - 1]
         }
-        _ = lines.popLast()  // the empty line ending the head
-        guard let requestLine = lines.first else { throw .bad("missing request line") }
+        guard let requestLine = nextLine() else { throw .bad("missing request line") }
         let (method, target, version) = try parseRequestLine(requestLine)
-        if lines.count - 1 > limits.maxHeaderCount {
-            throw HTTPParseError(status: .headersTooLarge, reason: "too many header fields")
+        var headers = HTTPHeaders()
+        while let line = nextLine() {
+            if headers.fields.count == limits.maxHeaderCount {
+                throw HTTPParseError(status: .headersTooLarge, reason: "too many header fields")
+            }
+            let (name, value) = try parseHeaderLine(line)
+            headers.add(name, value)
         }
-        var headers: [HeaderField] = []
-        headers.reserveCapacity(lines.count - 1)
-        for line in lines.dropFirst() { headers.append(try parseHeaderLine(line)) }
         let framing = try framing(of: headers, version: version, limits: limits)
         let expectsContinue = try expectation(in: headers, version: version)
         return Head(
@@ -142,13 +140,18 @@ struct RequestParser {
     private static func parseRequestLine(
         _ line: UnsafeRawBufferPointer.SubSequence
     ) throws(HTTPParseError) -> (HTTPMethod, String, HTTPVersion) {
-        let parts = line.split(separator: .space, omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw .bad("malformed request line") }
-        guard !parts[0].isEmpty, parts[0].allSatisfy(\.isTokenCharacter) else { throw .bad("malformed method") }
-        guard !parts[1].isEmpty, parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+        guard let firstSpace = line.firstIndex(of: .space),
+            let secondSpace = line[(firstSpace + 1)...].firstIndex(of: .space),
+            !line[(secondSpace + 1)...].contains(.space)
+        else { throw .bad("malformed request line") }
+        let methodBytes = line[..<firstSpace]
+        let targetBytes = line[(firstSpace + 1)..<secondSpace]
+        let versionBytes = line[(secondSpace + 1)...]
+        guard !methodBytes.isEmpty, methodBytes.allSatisfy(\.isTokenCharacter) else { throw .bad("malformed method") }
+        guard !targetBytes.isEmpty, targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
             throw .bad("malformed request target")
         }
-        let version = String(decoding: parts[2], as: UTF8.self)
+        let version = String(decoding: versionBytes, as: UTF8.self)
         guard let parsedVersion = HTTPVersion(rawValue: version) else {
             if version.count == 8, version.hasPrefix("HTTP/"),
                 version.utf8.dropFirst(5).enumerated().allSatisfy({
@@ -159,8 +162,8 @@ struct RequestParser {
             }
             throw .bad("malformed HTTP version")
         }
-        let method = HTTPMethod(rawValue: String(decoding: parts[0], as: UTF8.self))
-        return (method, try originForm(String(decoding: parts[1], as: UTF8.self), method: method), parsedVersion)
+        let method = HTTPMethod(rawValue: String(decoding: methodBytes, as: UTF8.self))
+        return (method, try originForm(String(decoding: targetBytes, as: UTF8.self), method: method), parsedVersion)
     }
 
     /// Reduces the request target to origin form (`/path?query`), accepting absolute form too.
@@ -177,7 +180,7 @@ struct RequestParser {
     }
 
     private static func parseHeaderLine(_ line: UnsafeRawBufferPointer.SubSequence) throws(HTTPParseError)
-        -> HeaderField
+        -> (name: String, value: String)
     {
         guard let first = line.first else { throw .bad("empty header line") }
         if first == .space || first == .tab { throw .bad("obsolete line folding in header") }
@@ -192,19 +195,19 @@ struct RequestParser {
         guard value.allSatisfy({ $0 == .tab || $0 >= 0x20 && $0 != 0x7f }) else {
             throw .bad("control character in header value")
         }
-        return HeaderField(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+        return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
     }
 
     /// RFC 9112 §6.1–6.3: exactly one unambiguous way to find the body's end, or a refusal.
     private static func framing(
-        of headers: [HeaderField], version: HTTPVersion, limits: HTTPLimits
+        of headers: HTTPHeaders, version: HTTPVersion, limits: HTTPLimits
     ) throws(HTTPParseError) -> Framing {
-        let transferEncodings = headers.filter { HTTPHeaders.same($0.name, "Transfer-Encoding") }
-        let contentLengths = headers.filter { HTTPHeaders.same($0.name, "Content-Length") }
+        let transferEncodings = headers.lazyValues("Transfer-Encoding")
+        let contentLengths = headers.lazyValues("Content-Length")
         if !transferEncodings.isEmpty {
             guard contentLengths.isEmpty else { throw .bad("both Content-Length and Transfer-Encoding") }
             guard version == .http11 else { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
-            let codings = transferEncodings.flatMap { $0.value.split(separator: ",") }.map {
+            let codings = Array(transferEncodings).flatMap { $0.split(separator: ",") }.map {
                 asciiLowercased($0.trimmingOWS())
             }
             if codings == ["chunked"] { return .chunked }
@@ -215,7 +218,7 @@ struct RequestParser {
         }
         var length: Int?
         for field in contentLengths {
-            for item in field.value.split(separator: ",", omittingEmptySubsequences: false) {
+            for item in field.split(separator: ",", omittingEmptySubsequences: false) {
                 let digits = item.trimmingOWS()
                 guard !digits.isEmpty, digits.utf8.allSatisfy({ (48...57).contains($0) }) else {
                     throw .bad("non-numeric Content-Length")
@@ -229,16 +232,16 @@ struct RequestParser {
         }
         let bodyLength = length ?? 0
         if bodyLength > limits.maxBodyBytes { throw HTTPParseError(status: .payloadTooLarge, reason: "body too large") }
-        let hosts = headers.filter { HTTPHeaders.same($0.name, "Host") }
-        if hosts.count > 1 || (version == .http11 && hosts.isEmpty) {
+        let hosts = headers.lazyValues("Host").count
+        if hosts > 1 || (version == .http11 && hosts == 0) {
             throw .bad("exactly one Host header is required")
         }
         return .length(bodyLength)
     }
 
-    private static func expectation(in headers: [HeaderField], version: HTTPVersion) throws(HTTPParseError) -> Bool {
-        guard let expect = headers.first(where: { HTTPHeaders.same($0.name, "Expect") }) else { return false }
-        guard equalIgnoringASCIICase(Substring(expect.value), "100-continue") else {
+    private static func expectation(in headers: HTTPHeaders, version: HTTPVersion) throws(HTTPParseError) -> Bool {
+        guard let expect = headers["Expect"] else { return false }
+        guard equalIgnoringASCIICase(Substring(expect), "100-continue") else {
             throw HTTPParseError(status: .expectationFailed, reason: "unsupported expectation")
         }
         return version == .http11

@@ -47,7 +47,7 @@ public final class UserStore: Sendable {
         /// The users file as loaded, kept open so checking it for changes needs no path lookup.
         var loaded: Int32 = -1
         var identity: FileIdentity?
-        var byTokenHash: [String: UserRecord] = [:]
+        var byTokenDigest: [TokenDigest: UserRecord] = [:]
         var byName: [String: UserRecord] = [:]
     }
 
@@ -68,16 +68,9 @@ public final class UserStore: Sendable {
 
     /// The user a device token belongs to, or nil.
     public func user(forToken token: String) -> UserRecord? {
-        let hash = SHA256.hash(token)
-        let hex = Hex.encode(hash)
+        guard let digest = TokenDigest(SHA256.hash(token)) else { return nil }
         reloadIfChanged()
-        return snapshot.withLock { snapshot in
-            // The dictionary finds the candidate by hash; the constant-time check is defence in depth.
-            guard let user = snapshot.byTokenHash[hex], let stored = Hex.decode(user.tokenSHA256),
-                constantTimeEquals(stored, hash)
-            else { return nil }
-            return user
-        }
+        return snapshot.withLock { $0.byTokenDigest[digest] }
     }
 
     public func list() throws(UserStoreError) -> [UserRecord] { try read().users }
@@ -187,8 +180,9 @@ public final class UserStore: Sendable {
             if snapshot.loaded >= 0 { close(snapshot.loaded) }
             snapshot.loaded = fd
             snapshot.identity = identity
-            snapshot.byTokenHash = Dictionary(
-                users.map { ($0.tokenSHA256, $0) }, uniquingKeysWith: { first, _ in first })
+            snapshot.byTokenDigest = Dictionary(
+                users.compactMap { user in Hex.decode(user.tokenSHA256).flatMap(TokenDigest.init).map { ($0, user) } },
+                uniquingKeysWith: { first, _ in first })
             snapshot.byName = Dictionary(users.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         }
     }
@@ -284,5 +278,35 @@ enum AtomicFile {
             fsync(directory)
             close(directory)
         }
+    }
+}
+
+/// A device token's SHA-256 as the lookup key: four words to hash, compared in constant time (the
+/// comparison never stops at the first differing byte).
+struct TokenDigest: Hashable {
+    private let words: (UInt64, UInt64, UInt64, UInt64)
+
+    init?(_ bytes: [UInt8]) {
+        guard bytes.count == 32 else { return nil }
+        words = bytes.withUnsafeBytes { raw in
+            (
+                raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
+                raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+            )
+        }
+    }
+
+    static func == (lhs: TokenDigest, rhs: TokenDigest) -> Bool {
+        let (a, b) = (lhs.words, rhs.words)
+        return (a.0 ^ b.0) | (a.1 ^ b.1) | (a.2 ^ b.2) | (a.3 ^ b.3) == 0
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
     }
 }

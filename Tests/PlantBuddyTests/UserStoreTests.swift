@@ -1,7 +1,8 @@
 import Foundation
 import Hashing
-import PlantBuddy
 import Testing
+
+@testable import PlantBuddy
 
 private func temporaryDirectory() -> String {
     let path = NSTemporaryDirectory() + "plantbuddy-users-\(UUID().uuidString)"
@@ -23,6 +24,18 @@ private func temporaryDirectory() -> String {
         #expect(store.user(forToken: token)?.name == "rick")
         #expect(store.user(forToken: token + "x") == nil)
         #expect(store.user(forToken: "") == nil)
+    }
+
+    /// The lookup key compares all 32 bytes: digests differing in any one byte are different keys.
+    @Test func tokenDigestsDifferingInAnyByteAreDifferentKeys() {
+        let bytes = (0..<32).map { UInt8($0) }
+        let key = TokenDigest(bytes)
+        #expect(key != nil && TokenDigest(bytes) == key && TokenDigest(Array(bytes.dropLast())) == nil)
+        for index in bytes.indices {
+            var other = bytes
+            other[index] ^= 0x80
+            #expect(TokenDigest(other) != key, "byte \(index)")
+        }
     }
 
     /// Another process (the CLI) changes the file; a running server's store sees it at once.
