@@ -359,7 +359,7 @@ final class EventLoop: @unchecked Sendable {
             headers: parsed.headers,
             body: parsed.body, remoteAddress: connection.peer)
         connection.phase = .awaitingResponse(
-            method: request.method, version: request.version, keepAlive: request.wantsKeepAlive)
+            method: request.method, version: request.version, keepAlive: parsed.keepAlive)
         connection.deadline = .max
         connection.requestStartedAt = nil
         connection.headReceivedAt = nil

@@ -65,20 +65,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     public subscript(_ name: String) -> String? { fields.first { Self.same($0.name, name) }?.value }
 
-    public func values(_ name: String) -> [String] { Array(lazyValues(name)) }
-
-    /// The values of `name` without collecting them: the parser asks for several on every request.
-    func lazyValues(_ name: String) -> LazyMapCollection<LazyFilterCollection<[(name: String, value: String)]>, String>
-    {
-        fields.lazy.filter { Self.same($0.name, name) }.map(\.value)
-    }
-
-    /// Whether a comma-separated header (such as `Connection`) lists `token`, ignoring case.
-    public func hasToken(_ token: String, in name: String) -> Bool {
-        lazyValues(name).contains { value in
-            value.split(separator: ",").contains { equalIgnoringASCIICase($0.trimmingOWS(), token) }
-        }
-    }
+    public func values(_ name: String) -> [String] { fields.filter { Self.same($0.name, name) }.map(\.value) }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
 
@@ -119,23 +106,16 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The path part of the target, without the query.
-    public var path: Substring { target[..<(target.firstIndex(of: "?") ?? target.endIndex)] }
+    public var path: Substring { target[..<(target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? target.endIndex)] }
 
     /// Decoded query parameters (`application/x-www-form-urlencoded` rules), in order.
     public var queryItems: [(name: String, value: String)] {
-        guard let mark = target.firstIndex(of: "?") else { return [] }
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return [] }
         return FormURLEncoding.decode(target[target.index(after: mark)...])
     }
 
     public func query(_ name: String) -> String? { queryItems.first { $0.name == name }?.value }
 
-    /// Whether the client asked to keep the connection open after this request.
-    public var wantsKeepAlive: Bool {
-        switch version {
-        case .http11: !headers.hasToken("close", in: "Connection")
-        case .http10: headers.hasToken("keep-alive", in: "Connection")
-        }
-    }
 }
 
 public struct HTTPResponse: Sendable {

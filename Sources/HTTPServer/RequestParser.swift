@@ -15,6 +15,8 @@ struct RequestParser {
         var version: HTTPVersion
         var headers: HTTPHeaders
         var body: [UInt8]
+        /// Whether the client asked to keep the connection open after this request.
+        var keepAlive: Bool
     }
 
     struct Head: Equatable {
@@ -24,6 +26,7 @@ struct RequestParser {
         var headers: HTTPHeaders
         var framing: Framing
         var expectsContinue: Bool
+        var keepAlive: Bool
     }
 
     enum Framing: Equatable {
@@ -66,7 +69,8 @@ struct RequestParser {
 
     private mutating func complete(_ head: Head, body: [UInt8], consumed: Int) -> Step {
         let request = ParsedRequest(
-            method: head.method, target: head.target, version: head.version, headers: head.headers, body: body)
+            method: head.method, target: head.target, version: head.version, headers: head.headers, body: body,
+            keepAlive: head.keepAlive)
         self = RequestParser(limits: limits)
         return .complete(request, consumed: consumed)
     }
@@ -123,18 +127,21 @@ struct RequestParser {
         guard let requestLine = nextLine() else { throw .bad("missing request line") }
         let (method, target, version) = try parseRequestLine(requestLine)
         var headers = HTTPHeaders()
+        var control = ControlFields()
         while let line = nextLine() {
             if headers.fields.count == limits.maxHeaderCount {
                 throw HTTPParseError(status: .headersTooLarge, reason: "too many header fields")
             }
-            let (name, value) = try parseHeaderLine(line)
-            headers.add(name, value)
+            let (name, valueBytes) = try parseHeaderLine(line)
+            let value = String(decoding: valueBytes, as: UTF8.self)
+            control.note(name: name, value: value)
+            headers.add(String(decoding: name, as: UTF8.self), value)
         }
-        let framing = try framing(of: headers, version: version, limits: limits)
-        let expectsContinue = try expectation(in: headers, version: version)
         return Head(
-            method: method, target: target, version: version, headers: headers, framing: framing,
-            expectsContinue: expectsContinue)
+            method: method, target: target, version: version, headers: headers,
+            framing: try control.framing(version: version, limits: limits),
+            expectsContinue: try control.expectsContinue(version: version),
+            keepAlive: control.keepAlive(version: version))
     }
 
     private static func parseRequestLine(
@@ -179,8 +186,9 @@ struct RequestParser {
         throw .bad("malformed request target")
     }
 
+    /// The name (token characters) and the value without surrounding whitespace.
     private static func parseHeaderLine(_ line: UnsafeRawBufferPointer.SubSequence) throws(HTTPParseError)
-        -> (name: String, value: String)
+        -> (name: UnsafeRawBufferPointer.SubSequence, value: UnsafeRawBufferPointer.SubSequence)
     {
         guard let first = line.first else { throw .bad("empty header line") }
         if first == .space || first == .tab { throw .bad("obsolete line folding in header") }
@@ -195,19 +203,42 @@ struct RequestParser {
         guard value.allSatisfy({ $0 == .tab || $0 >= 0x20 && $0 != 0x7f }) else {
             throw .bad("control character in header value")
         }
-        return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+        return (name, value)
+    }
+}
+
+/// The fields that frame the body or steer the connection, picked out by name as the head is
+/// parsed, so no name is compared twice.
+private struct ControlFields {
+    private var transferEncodings: [String] = []
+    private var contentLengths: [String] = []
+    private var hosts = 0
+    private var expect: String?
+    private var connectionOptions: [String] = []
+
+    mutating func note(name: UnsafeRawBufferPointer.SubSequence, value: String) {
+        switch name.count {
+        case 4 where Self.matches(name, "host"): hosts += 1
+        case 6 where Self.matches(name, "expect"): expect = expect ?? value
+        case 10 where Self.matches(name, "connection"): connectionOptions.append(value)
+        case 14 where Self.matches(name, "content-length"): contentLengths.append(value)
+        case 17 where Self.matches(name, "transfer-encoding"): transferEncodings.append(value)
+        default: break
+        }
+    }
+
+    /// `name` is already known to be token characters, so setting the 0x20 bit folds case and
+    /// cannot make another character equal a lowercase letter or `-`.
+    private static func matches(_ name: UnsafeRawBufferPointer.SubSequence, _ lowercase: StaticString) -> Bool {
+        lowercase.withUTF8Buffer { expected in zip(name, expected).allSatisfy { $0 | 0x20 == $1 } }
     }
 
     /// RFC 9112 §6.1–6.3: exactly one unambiguous way to find the body's end, or a refusal.
-    private static func framing(
-        of headers: HTTPHeaders, version: HTTPVersion, limits: HTTPLimits
-    ) throws(HTTPParseError) -> Framing {
-        let transferEncodings = headers.lazyValues("Transfer-Encoding")
-        let contentLengths = headers.lazyValues("Content-Length")
+    func framing(version: HTTPVersion, limits: HTTPLimits) throws(HTTPParseError) -> RequestParser.Framing {
         if !transferEncodings.isEmpty {
             guard contentLengths.isEmpty else { throw .bad("both Content-Length and Transfer-Encoding") }
             guard version == .http11 else { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
-            let codings = Array(transferEncodings).flatMap { $0.split(separator: ",") }.map {
+            let codings = transferEncodings.flatMap { $0.split(separator: ",") }.map {
                 asciiLowercased($0.trimmingOWS())
             }
             if codings == ["chunked"] { return .chunked }
@@ -232,19 +263,32 @@ struct RequestParser {
         }
         let bodyLength = length ?? 0
         if bodyLength > limits.maxBodyBytes { throw HTTPParseError(status: .payloadTooLarge, reason: "body too large") }
-        let hosts = headers.lazyValues("Host").count
         if hosts > 1 || (version == .http11 && hosts == 0) {
             throw .bad("exactly one Host header is required")
         }
         return .length(bodyLength)
     }
 
-    private static func expectation(in headers: HTTPHeaders, version: HTTPVersion) throws(HTTPParseError) -> Bool {
-        guard let expect = headers["Expect"] else { return false }
+    func expectsContinue(version: HTTPVersion) throws(HTTPParseError) -> Bool {
+        guard let expect else { return false }
         guard equalIgnoringASCIICase(Substring(expect), "100-continue") else {
             throw HTTPParseError(status: .expectationFailed, reason: "unsupported expectation")
         }
         return version == .http11
+    }
+
+    /// HTTP/1.1 stays open unless `Connection: close`; HTTP/1.0 closes unless `Connection: keep-alive`.
+    func keepAlive(version: HTTPVersion) -> Bool {
+        switch version {
+        case .http11: !lists("close")
+        case .http10: lists("keep-alive")
+        }
+    }
+
+    private func lists(_ option: String) -> Bool {
+        connectionOptions.contains { value in
+            value.split(separator: ",").contains { equalIgnoringASCIICase($0.trimmingOWS(), option) }
+        }
     }
 }
 

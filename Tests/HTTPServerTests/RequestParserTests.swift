@@ -110,6 +110,10 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
         ("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
         ("GET / HTTQ/1.1\r\nHost: x\r\n\r\n", 400),
         ("POST / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", 417),
+        // The framing fields are found whatever the case of their names.
+        ("POST / HTTP/1.1\r\nhost: x\r\ncontent-LENGTH: 3\r\nTRANSFER-encoding: chunked\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHOST: a\r\nhost: b\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: x\r\nEXPECT: 200-ok\r\n\r\n", 417),
     ])
     func ambiguousOrMalformedRequestIsRefused(request: String, expected: Int) {
         #expect(status(request) == expected)
