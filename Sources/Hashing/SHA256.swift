@@ -13,7 +13,7 @@ public struct SHA256: Sendable {
     private var pending: [UInt8] = []
     private var totalByteCount: UInt64 = 0
 
-    public init() { pending.reserveCapacity(Self.blockByteCount) }
+    public init() { pending.reserveCapacity(2 * Self.blockByteCount) }  // room for the final padding
 
     public static func hash<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> [UInt8] {
         var hasher = SHA256()
@@ -47,21 +47,33 @@ public struct SHA256: Sendable {
         pending += bytes[offset...]
     }
 
+    /// Pads and compresses what is left; the hasher is spent afterwards. Allocates only the digest:
+    /// every device request hashes its token.
     public mutating func finalize() -> [UInt8] {
         let bitLength = totalByteCount &* 8
-        var tail = pending
-        tail.append(0x80)
-        while tail.count % Self.blockByteCount != 56 { tail.append(0) }
+        pending.append(0x80)
+        while pending.count % Self.blockByteCount != 56 { pending.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) {
-            tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+            pending.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
         }
-        tail.withUnsafeBytes { tail in
+        pending.withUnsafeBytes { tail in
             for start in stride(from: 0, to: tail.count, by: Self.blockByteCount) {
-                compress(UnsafeRawBufferPointer(rebasing: tail[start..<start + Self.blockByteCount]))
+                Self.compress(&state, UnsafeRawBufferPointer(rebasing: tail[start..<start + Self.blockByteCount]))
             }
         }
-        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        return words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
+        pending.removeAll(keepingCapacity: true)
+        let words = state
+        return [UInt8](unsafeUninitializedCapacity: Self.digestByteCount) { digest, count in
+            withUnsafeBytes(of: words) { raw in
+                for index in 0..<8 {
+                    let word = raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self).bigEndian
+                    withUnsafeBytes(of: word) { bytes in
+                        for offset in 0..<4 { digest[index * 4 + offset] = bytes[offset] }
+                    }
+                }
+            }
+            count = Self.digestByteCount
+        }
     }
 
     private static let roundConstants: [UInt32] = [
