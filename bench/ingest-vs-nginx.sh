@@ -78,16 +78,34 @@ for fsync in ${FSYNC_MODES:-false true}; do
         'BEGIN { printf "  ratio to nginx at 16 connections: %.2fx; %.0f acknowledged lines/s\n", us / nginx, us * lines }'
     syncs_before=$(metric plantbuddy_buffer_fsyncs_total)
     lines_before=$(metric plantbuddy_lines_accepted_total)
+    probe=""
+    if [ "$fsync" = false ]; then
+        # The disk's rate once more, on the gateway's CPU while the gateway serves 256 connections:
+        # what a sync achieves when the CPU it needs is as busy as in the fsync=true run.
+        (sleep "$(awk -v d="$DURATION" 'BEGIN { print d / 4 }')"
+            taskset -c 0 "$BENCH_BIN/plantbuddy-bench" fsync "$WORK" "$(awk -v d="$DURATION" 'BEGIN { print d / 2 }')" \
+                >"$WORK/disk-loaded.txt") &
+        probe=$!
+    fi
     measure "plantbuddy fsync=$fsync" 256
+    if [ -n "$probe" ]; then
+        wait "$probe"
+        DISK_LOADED_RATE=$(sed -E 's/.*: ([0-9]+)\/s$/\1/' "$WORK/disk-loaded.txt")
+        echo "  meanwhile the disk on the gateway's CPU: $(cat "$WORK/disk-loaded.txt")"
+    fi
     if [ "$fsync" = true ]; then
         syncs=$(($(metric plantbuddy_buffer_fsyncs_total) - syncs_before))
         lines=$(($(metric plantbuddy_lines_accepted_total) - lines_before))
-        awk -v lines="$lines" -v syncs="$syncs" -v seconds="$DURATION" -v disk="$DISK_RATE" 'BEGIN {
+        awk -v lines="$lines" -v syncs="$syncs" -v seconds="$DURATION" -v disk="$DISK_RATE" \
+            -v loaded="${DISK_LOADED_RATE:-0}" 'BEGIN {
             group = lines / syncs
             printf "  at 256 connections: %.0f acknowledged lines/s, %.0f fsyncs/s, %.1f lines per group\n",
                 lines / seconds, syncs / seconds, group
             printf "  disk ceiling: %d fsyncs/s x %.1f lines per group = %.0f lines/s; achieved %.2fx of it\n",
                 disk, group, disk * group, lines / seconds / (disk * group)
+            if (loaded > 0)
+                printf "  disk ceiling under the same CPU load: %d fsyncs/s x %.1f = %.0f lines/s; achieved %.2fx of it\n",
+                    loaded, group, loaded * group, lines / seconds / (loaded * group)
         }'
     fi
     kill -TERM "$gateway"; wait "$gateway" 2>/dev/null || true
