@@ -50,6 +50,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public private(set) var fields: [(name: String, value: String)] = []
 
     public init() {}
+    init(capacity: Int) { fields.reserveCapacity(capacity) }
     public init(dictionaryLiteral elements: (String, String)...) {
         for (name, value) in elements { add(name, value) }
     }
@@ -69,7 +70,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
 
-    static func same(_ a: String, _ b: String) -> Bool { equalIgnoringASCIICase(Substring(a), b) }
+    static func same(_ a: String, _ b: String) -> Bool { equalIgnoringASCIICase(a.utf8, b.utf8) }
 }
 
 extension HTTPHeaders: Equatable {
@@ -143,9 +144,9 @@ public struct HTTPResponse: Sendable {
 }
 
 /// Compares without allocating, lengths first: header names are matched several times for every request.
-func equalIgnoringASCIICase(_ text: Substring, _ other: String) -> Bool {
-    text.utf8.count == other.utf8.count
-        && text.utf8.elementsEqual(other.utf8) { $0 | ($0 &- 65 < 26 ? 32 : 0) == $1 | ($1 &- 65 < 26 ? 32 : 0) }
+func equalIgnoringASCIICase(_ text: some Collection<UInt8>, _ other: some Collection<UInt8>) -> Bool {
+    text.count == other.count
+        && text.elementsEqual(other) { $0 | ($0 &- 65 < 26 ? 32 : 0) == $1 | ($1 &- 65 < 26 ? 32 : 0) }
 }
 
 func asciiLowercased(_ text: Substring) -> String {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Incremental HTTP/1.1 request parser (RFC 9112) over the bytes a connection has buffered.
 ///
 /// It is fed the unconsumed buffer again after every read and remembers how far it got, so a
@@ -120,13 +122,13 @@ struct RequestParser {
         // empty line ending the head.
         var lineStart = 0
         func nextLine() -> UnsafeRawBufferPointer.SubSequence? {
-            guard let end = bytes[lineStart...].firstIndex(of: .lf), end - 1 > lineStart else { return nil }
+            guard let end = firstLF(bytes, from: lineStart), end - 1 > lineStart else { return nil }
             defer { lineStart = end + 1 }
             return bytes[lineStart..<end - 1]
         }
         guard let requestLine = nextLine() else { throw .bad("missing request line") }
         let (method, target, version) = try parseRequestLine(requestLine)
-        var headers = HTTPHeaders()
+        var headers = HTTPHeaders(capacity: 8)
         var control = ControlFields()
         while let line = nextLine() {
             if headers.fields.count == limits.maxHeaderCount {
@@ -142,6 +144,13 @@ struct RequestParser {
             framing: try control.framing(version: version, limits: limits),
             expectsContinue: try control.expectsContinue(version: version),
             keepAlive: control.keepAlive(version: version))
+    }
+
+    private static func firstLF(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard start < bytes.count, let base = bytes.baseAddress,
+            let found = memchr(base + start, Int32(UInt8.lf), bytes.count - start)
+        else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 
     private static func parseRequestLine(
@@ -249,14 +258,8 @@ private struct ControlFields {
         }
         var length: Int?
         for field in contentLengths {
-            for item in field.split(separator: ",", omittingEmptySubsequences: false) {
-                let digits = item.trimmingOWS()
-                guard !digits.isEmpty, digits.utf8.allSatisfy({ (48...57).contains($0) }) else {
-                    throw .bad("non-numeric Content-Length")
-                }
-                guard digits.count <= 18, let value = Int(digits) else {
-                    throw HTTPParseError(status: .payloadTooLarge, reason: "body too large")
-                }
+            for item in field.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+                let value = try Self.decimalLength(item)
                 if let length, length != value { throw .bad("conflicting Content-Length values") }
                 length = value
             }
@@ -269,9 +272,21 @@ private struct ControlFields {
         return .length(bodyLength)
     }
 
+    /// One item of a Content-Length list: digits only, optional whitespace around them. Byte-wise:
+    /// every request with a body has one.
+    private static func decimalLength(_ item: Substring.UTF8View.SubSequence) throws(HTTPParseError) -> Int {
+        let isBlank = { (byte: UInt8) in byte == .space || byte == .tab }
+        guard let first = item.firstIndex(where: { !isBlank($0) }), let last = item.lastIndex(where: { !isBlank($0) })
+        else { throw .bad("non-numeric Content-Length") }
+        let digits = item[first...last]
+        guard digits.allSatisfy({ (48...57).contains($0) }) else { throw .bad("non-numeric Content-Length") }
+        guard digits.count <= 18 else { throw HTTPParseError(status: .payloadTooLarge, reason: "body too large") }
+        return digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+    }
+
     func expectsContinue(version: HTTPVersion) throws(HTTPParseError) -> Bool {
         guard let expect else { return false }
-        guard equalIgnoringASCIICase(Substring(expect), "100-continue") else {
+        guard equalIgnoringASCIICase(expect.utf8, "100-continue".utf8) else {
             throw HTTPParseError(status: .expectationFailed, reason: "unsupported expectation")
         }
         return version == .http11
@@ -287,7 +302,7 @@ private struct ControlFields {
 
     private func lists(_ option: String) -> Bool {
         connectionOptions.contains { value in
-            value.split(separator: ",").contains { equalIgnoringASCIICase($0.trimmingOWS(), option) }
+            value.split(separator: ",").contains { equalIgnoringASCIICase($0.trimmingOWS().utf8, option.utf8) }
         }
     }
 }
