@@ -1,5 +1,5 @@
 // Linux-only system calls that Swift's Glibc module does not export: epoll, eventfd, accept4,
-// sched_getaffinity, and per-thread scheduling for background work.
+// sched_getaffinity, per-thread scheduling for background work, and an atomic load from a shared mapping.
 #ifndef PLANTBUDDY_CSYSTEMLINUX_SHIM_H
 #define PLANTBUDDY_CSYSTEMLINUX_SHIM_H
 #include <sys/epoll.h>
@@ -25,5 +25,11 @@ static inline int make_current_thread_background(int niceness) {
         return -1;
     }
     return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), niceness);
+}
+#include <stdint.h>
+
+// Reads a counter that another process updates through a shared file mapping.
+static inline uint64_t load_shared_counter(const void *address) {
+    return __atomic_load_n((const uint64_t *)address, __ATOMIC_ACQUIRE);
 }
 #endif

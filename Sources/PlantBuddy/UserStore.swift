@@ -35,8 +35,10 @@ public enum UserStoreError: Error, Equatable, CustomStringConvertible {
 /// The users file (`users.json` in the data directory).
 ///
 /// Every change rewrites the file atomically (temp file, fsync, rename, fsync of the directory)
-/// under an exclusive lock, so concurrent CLI calls cannot lose each other's changes. A running
-/// server notices a changed file on the next request: a rotated or removed token stops working at once.
+/// under an exclusive lock, so concurrent CLI calls cannot lose each other's changes, and then
+/// bumps a change count (`users.changes`). A running server compares that count on every lookup
+/// (a memory read) and notices a change on the next request: a rotated or removed token stops
+/// working at once. A file edited by other means is noticed within a second.
 public final class UserStore: Sendable {
     private struct File: Codable {
         var version = 1
@@ -49,15 +51,22 @@ public final class UserStore: Sendable {
         var identity: FileIdentity?
         var byTokenDigest: [TokenDigest: UserRecord] = [:]
         var byName: [String: UserRecord] = [:]
+        /// The change count the loaded file answers to, and when to look at the file itself again.
+        var changeCount: UInt64?
+        var nextFileCheck: UInt64 = 0
+        var changes: ChangeCounter?
     }
 
     public let path: String
     private let lockPath: String
+    private let changesPath: String
     private let snapshot = Mutex(Snapshot())
+    private static let fileCheckInterval: UInt64 = 1_000_000_000
 
     public init(dataDirectory: String) {
         path = dataDirectory + "/users.json"
         lockPath = dataDirectory + "/users.lock"
+        changesPath = dataDirectory + "/users.changes"
     }
 
     deinit {
@@ -163,11 +172,26 @@ public final class UserStore: Sendable {
 
     // MARK: File handling
 
-    /// Runs on every device request, so the usual case is one `fstat` of the file as loaded: the
-    /// atomic writer renames a new file over it (its link count drops to 0), and an edit in place
-    /// changes its size or time. Only then is the path looked up and the file read again.
+    /// Runs on every device request, so the usual case is one memory read: the change count is
+    /// what it was when the file was loaded, and the last look at the file is under a second old.
+    /// Otherwise an `fstat` of the file as loaded tells: the atomic writer renames a new file over
+    /// it (its link count drops to 0), and an edit in place changes its size or time. Only then is
+    /// the path looked up and the file read again.
     private func reloadIfChanged() {
-        if snapshot.withLock({ $0.loaded >= 0 && FileIdentity(descriptor: $0.loaded) == $0.identity }) { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let current = snapshot.withLock { snapshot -> Bool in
+            if snapshot.changes == nil { snapshot.changes = ChangeCounter(path: changesPath) }
+            let count = snapshot.changes?.current
+            guard snapshot.loaded >= 0 else { return false }
+            if count != nil && count == snapshot.changeCount && now < snapshot.nextFileCheck { return true }
+            guard FileIdentity(descriptor: snapshot.loaded) == snapshot.identity else { return false }
+            snapshot.changeCount = count
+            snapshot.nextFileCheck = now + Self.fileCheckInterval
+            return true
+        }
+        if current { return }
+        // Read before the file: a bump after this read means a file newer than the one read here.
+        let count = snapshot.withLock { $0.changes?.current }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         let identity = fd >= 0 ? FileIdentity(descriptor: fd) : nil
         guard snapshot.withLock({ $0.identity != identity || $0.loaded < 0 }) else {
@@ -184,6 +208,8 @@ public final class UserStore: Sendable {
                 users.compactMap { user in Hex.decode(user.tokenSHA256).flatMap(TokenDigest.init).map { ($0, user) } },
                 uniquingKeysWith: { first, _ in first })
             snapshot.byName = Dictionary(users.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            snapshot.changeCount = count
+            snapshot.nextFileCheck = now + Self.fileCheckInterval
         }
     }
 
@@ -216,6 +242,9 @@ public final class UserStore: Sendable {
             throw .io("cannot encode users: \(error)")
         }
         try AtomicFile.write(data, to: path, mode: 0o600)
+        // Best effort: were the count not written, running servers would still notice the new file
+        // by their once-a-second look at it.
+        ChangeCounter.bump(path: changesPath)
         return result
     }
 

@@ -53,6 +53,22 @@ private func temporaryDirectory() -> String {
         #expect(throws: UserStoreError.notFound("morty")) { try cli.remove("morty") }
     }
 
+    /// A users file replaced by other means (a restore, an editor) bumps no change count; the
+    /// server's once-a-second look at the file notices it.
+    @Test func aFileReplacedByHandIsNoticedWithinASecond() throws {
+        let directory = temporaryDirectory()
+        let server = UserStore(dataDirectory: directory)
+        let token = try UserStore(dataDirectory: directory).add("summer")
+        #expect(server.user(forToken: token)?.name == "summer")
+        let path = directory + "/users.json"
+        let renamed = try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "\"summer\"", with: "\"beth\"")
+        try renamed.write(toFile: path, atomically: true, encoding: .utf8)
+        let deadline = Date().addingTimeInterval(3)
+        while server.user(forToken: token)?.name != "beth" && Date() < deadline { usleep(50_000) }
+        #expect(server.user(forToken: token)?.name == "beth")
+    }
+
     @Test func duplicateNamesAreRefusedAndListIsComplete() throws {
         let store = UserStore(dataDirectory: temporaryDirectory())
         _ = try store.add("a")
