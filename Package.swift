@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: strict),
         .testTarget(name: "SVGChartTests", dependencies: ["SVGChart"], swiftSettings: strict),
         .testTarget(name: "HTMLTemplateTests", dependencies: ["HTMLTemplate"], swiftSettings: strict),
-        .testTarget(name: "WriteAheadLogTests", dependencies: ["WriteAheadLog"], swiftSettings: strict),
+        .testTarget(name: "WriteAheadLogTests", dependencies: ["WriteAheadLog", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Observability", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "InfluxClientTests",

@@ -45,7 +45,7 @@ import WriteAheadLog
     @Test func sigkillUnderLoadLosesNoAcknowledgedReading() throws {
         let influxd = try InfluxDServer.shared()
         let database = try influxd.createDatabase("crash")
-        let directory = NSTemporaryDirectory() + "plantbuddy-crash-\(UUID().uuidString)"
+        let directory = ScratchDirectory.path("crash")
         let token = try UserStore(dataDirectory: directory).add("crash")
         let common = ["--data-dir", directory, "--influx-url", influxd.url, "--influx-db", database]
         // A long flush interval keeps acknowledged readings in the log when the kill comes.
@@ -179,7 +179,7 @@ import WriteAheadLog
     @Test func shutdownLeavesUnsentReadingsOnDiskForTheNextStart() throws {
         let influxd = try InfluxDServer.shared()
         let database = try influxd.createDatabase("restart")
-        let directory = NSTemporaryDirectory() + "plantbuddy-restart-\(UUID().uuidString)"
+        let directory = ScratchDirectory.path("restart")
         let closed = try ClosedPort()
         try withGateway(
             influxURL: "http://127.0.0.1:\(closed.port)", database: database,

@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func usersAddPrintsTheTokenAloneAndListShowsTheName() throws {
-        let directory = NSTemporaryDirectory() + "plantbuddy-cli-\(UUID().uuidString)"
+        let directory = ScratchDirectory.path("cli")
         let added = try run(["users", "add", "rick sanchez", "--data-dir", directory])
         #expect(added.status == 0)
         #expect(added.output.hasPrefix("pbd_") && added.output.split(separator: "\n").count == 1)
@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test func renderDrawsAnnotatedCSVAsSVG() throws {
-        let directory = NSTemporaryDirectory() + "plantbuddy-render-\(UUID().uuidString)"
+        let directory = ScratchDirectory.path("render")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let csv =
             "#datatype,string,long,dateTime:RFC3339,double,string,string\n#group,false,false,false,false,true,true\n"
@@ -105,7 +105,7 @@ import Testing
 
     /// The container HEALTHCHECK: exit 0 when the gateway answers /ready, 1 when nothing does.
     @Test func healthcheckCommandProbesTheGateway() throws {
-        let directory = NSTemporaryDirectory() + "plantbuddy-hc-\(UUID().uuidString)"
+        let directory = ScratchDirectory.path("healthcheck")
         let gateway = try GatewayProcess(binary: Self.binary, arguments: ["--data-dir", directory])
         defer {
             gateway.signal(SIGTERM)
@@ -117,7 +117,7 @@ import Testing
     }
 
     @Test func sigtermStopsTheServerCleanly() throws {
-        let directory = NSTemporaryDirectory() + "plantbuddy-sig-\(UUID().uuidString)"
+        let directory = ScratchDirectory.path("signals")
         let gateway = try GatewayProcess(binary: Self.binary, arguments: ["--data-dir", directory])
         let connection = try RawConnection(port: gateway.port)
         try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")

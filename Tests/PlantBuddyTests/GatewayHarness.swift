@@ -48,7 +48,7 @@ func withGateway(
     var configuration = Configuration()
     configuration.server.port = 0
     configuration.logLevel = .error
-    configuration.dataDirectory = NSTemporaryDirectory() + "plantbuddy-e2e-\(UUID().uuidString)"
+    configuration.dataDirectory = ScratchDirectory.path("e2e")
     configuration.influx = InfluxConfiguration(url: influxURL, bucket: database, api: .auto)
     configuration.delivery.flushInterval = .milliseconds(50)
     configuration.delivery.retryInitial = .milliseconds(100)

@@ -103,7 +103,7 @@ import Testing
     /// Replacing `<data dir>/session.key` signs everyone out.
     @Test func newSessionKeyInvalidatesSessions() throws {
         let influxd = try InfluxDServer.shared()
-        let directory = NSTemporaryDirectory() + "plantbuddy-key-\(UUID().uuidString)"
+        let directory = ScratchDirectory.path("session-key")
         var cookie = ""
         try withGateway(influxURL: influxd.url, database: "unused", configure: { $0.dataDirectory = directory }) {
             gateway in

@@ -1,11 +1,12 @@
 import Foundation
 import Hashing
+import TestSupport
 import Testing
 
 @testable import PlantBuddy
 
 private func temporaryDirectory() -> String {
-    let path = NSTemporaryDirectory() + "plantbuddy-users-\(UUID().uuidString)"
+    let path = ScratchDirectory.path("users")
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

@@ -39,7 +39,7 @@ public final class InfluxDServer: @unchecked Sendable {
         guard Self.findExecutable("influxd") != nil else {
             throw TestError("influxd not found on PATH: install Debian's influxdb package (scripts/test does)")
         }
-        directory = NSTemporaryDirectory() + "plantbuddy-test-influxd-\(getpid())-\(UUID().uuidString.prefix(8))"
+        directory = ScratchDirectory.path("influxd")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = try Self.freePort()
         let rpcPort = try Self.freePort()

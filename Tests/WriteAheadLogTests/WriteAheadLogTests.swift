@@ -1,11 +1,12 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import WriteAheadLog
 
 private func temporaryDirectory() -> String {
-    NSTemporaryDirectory() + "plantbuddy-wal-\(UUID().uuidString)"
+    ScratchDirectory.path("wal")
 }
 
 private func open(_ directory: String, _ configure: (inout WriteAheadLogConfiguration) -> Void = { _ in }) throws
