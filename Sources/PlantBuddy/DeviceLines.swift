@@ -29,7 +29,8 @@ public struct DeviceLineParser: Sendable {
     }
 
     private func parseLine(_ line: ArraySlice<UInt8>, number: Int) -> DeviceLine {
-        let text = String(decoding: line.prefix(200), as: UTF8.self)
+        // Made only for lines that are reported back: most lines are good readings.
+        var text: String { String(decoding: line.prefix(200), as: UTF8.self) }
         func reject(_ error: String) -> DeviceLine { .rejected(number: number, text: text, error: error) }
 
         if line.starts(with: Self.errorMarker) {
