@@ -41,8 +41,8 @@ measure() {
     RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.txt")
     local errors
     errors=$(awk '/Non-2xx/ { print $5 }' "$WORK/wrk.txt")
-    printf '%-24s %5s %12s %10s %10s %8s\n' "$1" "$2" "$RPS" "$(awk '/ 50%/ { print $2 }' "$WORK/wrk.txt")" \
-        "$(awk '/ 99%/ { print $2 }' "$WORK/wrk.txt")" "${errors:-0}"
+    printf '%-24s %5s %12s %10s %10s %8s\n' "$1" "$2" "$RPS" "$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.txt")" \
+        "$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt")" "${errors:-0}"
 }
 metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
 

@@ -50,7 +50,7 @@ run() {
     fsyncs=$(metric plantbuddy_buffer_fsyncs_total)
     printf '%-6s %10s %12s %10s %10s %12s %14s %14s %10s %8s\n' "$fsync" "$requests" \
         "$(awk -v r="$requests" -v l=$LINES_PER_REQUEST 'BEGIN { printf "%.0f", r * l }')" \
-        "$(awk '/50%/ { print $2 }' "$WORK/wrk-$fsync.txt")" "$(awk '/99%/ { print $2 }' "$WORK/wrk-$fsync.txt")" \
+        "$(awk '$1 == "50%" { print $2 }' "$WORK/wrk-$fsync.txt")" "$(awk '$1 == "99%" { print $2 }' "$WORK/wrk-$fsync.txt")" \
         "$accepted/$written" \
         "$(awk -v b="$batches" -v w="$written" 'BEGIN { printf "%.2f", (w > 0 ? b / w * 10000 : 0) }')" \
         "$(awk -v s="$sent" -v w="$written" 'BEGIN { printf "%.0f", (w > 0 ? s / w * 10000 : 0) }')" \
