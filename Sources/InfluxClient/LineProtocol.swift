@@ -68,12 +68,12 @@ public enum LineProtocol {
                 output.append(separator)
                 try append(key, as: .key, to: &output)
                 output.append(.equals)
-                output += try encode(value).utf8
+                try append(value, to: &output)
                 separator = .comma
             }
             if let timestamp {
                 output.append(.space)
-                output += String(timestamp).utf8
+                appendDecimal(timestamp.magnitude, negative: timestamp < 0, to: &output)
             }
             output.append(.newline)
         } catch {
@@ -110,14 +110,16 @@ public enum LineProtocol {
         if element == .measurement && first == UInt8(ascii: "#") {
             throw LineProtocolError(element: element.rawValue, reason: "must not start with '#' (a comment line)")
         }
-        let plain = !utf8.contains {
-            $0 == .comma || $0 == .space || $0 == .equals || $0 == .backslash || $0 == .newline
-                || $0 == .carriageReturn
+        // The common case: nothing to escape or refuse, so the bytes are copied whole.
+        let copiedWhole = utf8.withContiguousStorageIfAvailable { bytes in
+            let plain = !bytes.contains {
+                $0 == .comma || $0 == .space || $0 == .equals || $0 == .backslash || $0 == .newline
+                    || $0 == .carriageReturn
+            }
+            if plain { output.append(contentsOf: bytes) }
+            return plain
         }
-        if plain {  // the common case: nothing to escape or refuse, so copy it whole
-            output += utf8
-            return
-        }
+        if copiedWhole == true { return }
         var previous: UInt8 = 0
         for byte in utf8 {
             if byte == .newline || byte == .carriageReturn {
@@ -138,24 +140,44 @@ public enum LineProtocol {
         }
     }
 
-    static func encode(_ value: FieldValue) throws(LineProtocolError) -> String {
+    /// Appends a field value. Numbers are written digit by digit rather than through a String:
+    /// every device reading is an integer, and every point has a timestamp.
+    static func append(_ value: FieldValue, to output: inout [UInt8]) throws(LineProtocolError) {
         switch value {
-        case .integer(let number): return "\(number)i"
-        case .unsigned(let number): return "\(number)u"
-        case .boolean(let flag): return flag ? "true" : "false"
+        case .integer(let number):
+            appendDecimal(number.magnitude, negative: number < 0, to: &output)
+            output.append(UInt8(ascii: "i"))
+        case .unsigned(let number):
+            appendDecimal(number, negative: false, to: &output)
+            output.append(UInt8(ascii: "u"))
+        case .boolean(let flag): output += (flag ? "true" : "false").utf8
         case .float(let number):
             guard number.isFinite else { throw LineProtocolError(element: "float field", reason: "must be finite") }
-            return "\(number)"
+            output += "\(number)".utf8
         case .string(let text):
-            var escaped = String.UnicodeScalarView()
-            for scalar in text.unicodeScalars {
-                if scalar == "\n" || scalar == "\r" {
+            output.append(.quote)
+            for byte in text.utf8 {
+                if byte == .newline || byte == .carriageReturn {
                     throw LineProtocolError(element: "string field", reason: "must not contain a line break")
                 }
-                if scalar == "\"" || scalar == "\\" { escaped.append("\\") }
-                escaped.append(scalar)
+                if byte == .quote || byte == .backslash { output.append(.backslash) }
+                output.append(byte)
             }
-            return "\"" + String(escaped) + "\""
+            output.append(.quote)
+        }
+    }
+
+    static func appendDecimal(_ magnitude: UInt64, negative: Bool, to output: inout [UInt8]) {
+        if negative { output.append(UInt8(ascii: "-")) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var rest = magnitude
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(truncatingIfNeeded: rest % 10) + UInt8(ascii: "0")
+                rest /= 10
+            } while rest > 0
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
         }
     }
 

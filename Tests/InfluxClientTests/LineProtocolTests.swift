@@ -8,6 +8,14 @@ import Testing
             fields: ["reading": .integer(144)], timestamp: 1_621_978_469_468_115_968)
         #expect(
             try LineProtocol.encode(point) == "soil_moisture,device_id=01,user=rick reading=144i 1621978469468115968\n")
+        // Timestamps before 1970, at it, and at both ends of the range.
+        let timestamps: [(Int64, String)] = [
+            (-1, "-1"), (0, "0"), (.max, "9223372036854775807"), (.min, "-9223372036854775808"),
+        ]
+        for (timestamp, text) in timestamps {
+            let point = Point(measurement: "m", fields: ["v": .integer(0)], timestamp: timestamp)
+            #expect(try LineProtocol.encode(point) == "m v=0i \(text)\n")
+        }
     }
 
     @Test func everyFieldTypeHasItsSyntax() throws {
