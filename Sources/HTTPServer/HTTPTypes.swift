@@ -144,7 +144,8 @@ public struct HTTPResponse: Sendable {
 }
 
 /// Compares without allocating, lengths first: header names are matched several times for every request.
-func equalIgnoringASCIICase(_ text: some Collection<UInt8>, _ other: some Collection<UInt8>) -> Bool {
+/// Public for other case-insensitive HTTP tokens, such as an `Authorization` scheme.
+public func equalIgnoringASCIICase(_ text: some Collection<UInt8>, _ other: some Collection<UInt8>) -> Bool {
     text.count == other.count
         && text.elementsEqual(other) { $0 | ($0 &- 65 < 26 ? 32 : 0) == $1 | ($1 &- 65 < 26 ? 32 : 0) }
 }

@@ -1,8 +1,6 @@
 import Glibc
 
 /// Compares two byte strings in time that depends only on their lengths, never on where they differ.
-/// Inlinable so callers get a loop specialised for their collection types (it runs on every request).
-@inlinable
 public func constantTimeEquals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
     guard lhs.count == rhs.count else { return false }
     var difference: UInt8 = 0
@@ -11,20 +9,16 @@ public func constantTimeEquals(_ lhs: some Collection<UInt8>, _ rhs: some Collec
 }
 
 public enum Hex {
-    /// Lowercase hex. Inlinable for the same reason as `constantTimeEquals`.
-    @inlinable
+    private static let digits = Array("0123456789abcdef".utf8)
+
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var text: [UInt8] = []
-        text.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
-            text.append(digit(byte >> 4))
-            text.append(digit(byte & 0x0f))
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
         }
         return String(decoding: text, as: UTF8.self)
     }
-
-    @inlinable
-    static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 
     /// Lowercase or uppercase hex to bytes; nil for odd lengths or non-hex characters.
     public static func decode(_ text: String) -> [UInt8]? {

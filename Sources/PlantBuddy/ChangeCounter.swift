@@ -5,15 +5,11 @@ import Glibc
 /// replacing the file it guards (under that file's lock); readers map it and compare it on every
 /// lookup with one memory read instead of a system call.
 final class ChangeCounter: Sendable {
-    let path: String
     /// The mapped count; nil when the file cannot be mapped (readers then always check the file).
     private nonisolated(unsafe) let mapping: UnsafeMutableRawPointer?
 
     /// Maps the count for reading, creating the file when it is missing.
-    init(path: String) {
-        self.path = path
-        mapping = Self.map(path)
-    }
+    init(path: String) { mapping = Self.map(path) }
 
     deinit {
         if let mapping { munmap(mapping, 8) }

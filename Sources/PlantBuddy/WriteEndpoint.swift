@@ -159,15 +159,13 @@ enum DeviceToken {
         let bytes = value.utf8
         guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return nil }
         let scheme = bytes[..<space]
-        guard Self.matches(scheme, "token") || Self.matches(scheme, "bearer") else { return nil }
+        guard equalIgnoringASCIICase(scheme, "token".utf8) || equalIgnoringASCIICase(scheme, "bearer".utf8) else {
+            return nil
+        }
         let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         guard let start = bytes[space...].firstIndex(where: { !isBlank($0) }),
             let last = bytes[start...].lastIndex(where: { !isBlank($0) })
         else { return nil }
         return String(value[start...last])
-    }
-
-    private static func matches(_ scheme: Substring.UTF8View, _ lowercase: String) -> Bool {
-        scheme.elementsEqual(lowercase.utf8) { $0 | ($0 &- 65 < 26 ? 32 : 0) == $1 }
     }
 }
