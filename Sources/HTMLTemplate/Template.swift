@@ -1,20 +1,3 @@
-/// A value a template can show. Text is always escaped; only `trustedHTML` (markup this program
-/// generated itself, such as the chart) is inserted as it is, and only by a `{{{name}}}` tag.
-public enum TemplateValue: Sendable {
-    case text(String)
-    case trustedHTML(String)
-    case flag(Bool)
-    case list([TemplateContext])
-}
-
-public typealias TemplateContext = [String: TemplateValue]
-
-public struct TemplateError: Error, Equatable, CustomStringConvertible {
-    public let template: String
-    public let message: String
-    public var description: String { "template \(template): \(message)" }
-}
-
 /// A small Mustache subset: `{{name}}` (escaped), `{{{name}}}` (trusted HTML only), sections
 /// `{{#name}}…{{/name}}` over lists or flags, inverted `{{^name}}…{{/name}}`, comments `{{! … }}`.
 /// Parsed once at start-up, so a broken template stops the gateway instead of a page.
@@ -105,26 +88,6 @@ public struct Template: Sendable {
                 }
             }
         }
-    }
-}
-
-/// The one escaping function for HTML text and attribute values.
-public enum HTML {
-    public static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            case "`": escaped += "&#96;"
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
     }
 }
 

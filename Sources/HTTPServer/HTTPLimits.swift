@@ -18,11 +18,3 @@ public struct HTTPLimits: Sendable {
     /// room for chunk framing. A chunked body framed more wastefully than this gets 413.
     var maxRawRequestBytes: Int { maxHeadBytes + 2 * maxBodyBytes + 64 * 1024 }
 }
-
-/// A request the server refuses, with the status it answers before closing the connection.
-public struct HTTPParseError: Error, Equatable, Sendable {
-    public let status: HTTPStatus
-    public let reason: String
-
-    static func bad(_ reason: String) -> HTTPParseError { HTTPParseError(status: .badRequest, reason: reason) }
-}

@@ -1,17 +1,6 @@
 internal import CSystemLinux
 import Glibc
 
-/// A failed system call, with errno and its text captured where it happened.
-public struct SocketError: Error, CustomStringConvertible, Sendable {
-    public let operation: String
-    public let code: Int32
-    public var description: String {
-        "\(operation) failed: \(String(validatingCString: strerror(code)) ?? "?") (errno \(code))"
-    }
-
-    static func last(_ operation: String) -> SocketError { SocketError(operation: operation, code: errno) }
-}
-
 /// Thin wrappers over the socket calls the server makes; no HTTP in here.
 enum Socket {
     /// Binds and listens on `host:port` (port 0 picks a free port); returns the fd and the bound port.

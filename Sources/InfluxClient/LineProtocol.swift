@@ -1,37 +1,3 @@
-/// One InfluxDB point. Tags and fields are encoded sorted by key, as InfluxDB prefers.
-public struct Point: Sendable, Equatable {
-    public var measurement: String
-    public var tags: [String: String]
-    public var fields: [String: FieldValue]
-    /// Nanoseconds since the Unix epoch. Always set by the gateway, so a resend overwrites.
-    public var timestamp: Int64?
-
-    public init(
-        measurement: String, tags: [String: String] = [:], fields: [String: FieldValue], timestamp: Int64? = nil
-    ) {
-        self.measurement = measurement
-        self.tags = tags
-        self.fields = fields
-        self.timestamp = timestamp
-    }
-}
-
-public enum FieldValue: Sendable, Equatable {
-    case integer(Int64)
-    case unsigned(UInt64)
-    case float(Double)
-    case boolean(Bool)
-    case string(String)
-}
-
-/// A point that line protocol cannot carry exactly. The encoder refuses rather than let InfluxDB
-/// store something other than what was meant.
-public struct LineProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let element: String
-    public let reason: String
-    public var description: String { "\(element): \(reason)" }
-}
-
 /// Line protocol encoding (InfluxDB 1.x/2.x/3.x), with each element's escaping rules.
 public enum LineProtocol {
     public static func encode(_ point: Point) throws(LineProtocolError) -> String {

@@ -1,58 +1,6 @@
 public import Foundation
 import Glibc
 
-public struct WriteAheadLogConfiguration: Sendable {
-    public var directory: String
-    /// A new segment file starts once the current one passes this size.
-    public var segmentBytes = 8 << 20
-    /// Appended but unconfirmed bytes (headers included) the log may hold; past it, appends fail `.full`.
-    public var maxBufferedBytes = 256 << 20
-    /// fsync before an append returns. Off: the append returns once the bytes are in the page cache,
-    /// which survives a crash of the process but not of the machine.
-    public var fsync = true
-
-    public init(directory: String) { self.directory = directory }
-}
-
-public enum WriteAheadLogError: Error, Equatable, Sendable, CustomStringConvertible {
-    case full(limit: Int)
-    case io(String)
-    case closed
-
-    public var description: String {
-        switch self {
-        case .full(let limit): "write buffer full (\(limit) bytes)"
-        case .io(let message): message
-        case .closed: "write-ahead log closed"
-        }
-    }
-}
-
-public struct WriteAheadLogStatus: Sendable, Equatable {
-    public var bufferedBytes: Int
-    public var bufferedLines: Int
-    /// Wall-clock milliseconds when the oldest unconfirmed record was appended.
-    public var oldestAppendedAt: Int64?
-    public var segments: Int
-    public var appends: Int
-    public var syncs: Int
-
-    /// Seconds since the oldest unconfirmed record was appended; 0 when nothing waits.
-    public func oldestAgeSeconds(now: Date = Date()) -> Double {
-        oldestAppendedAt.map { max(0, now.timeIntervalSince1970 - Double($0) / 1000) } ?? 0
-    }
-}
-
-/// What start-up found on disk.
-public struct WriteAheadLogRecovery: Sendable, Equatable {
-    public var records = 0
-    public var lines = 0
-    /// Bytes cut from the end of the last segment: a write the crash interrupted, never acknowledged.
-    public var truncatedBytes = 0
-    /// Bytes skipped inside older segments because their checksums failed.
-    public var corruptBytes = 0
-}
-
 /// An append-only log of byte payloads in segment files, with group commit.
 ///
 /// Appends never wait for the disk, and take effect when the appending thread calls `flush()` (an

@@ -1,0 +1,90 @@
+/// The fields that frame the body or steer the connection, picked out by name as the head is
+/// parsed, so no name is compared twice.
+struct ControlFields {
+    private var transferEncodings: [String] = []
+    private var contentLengths: [String] = []
+    private var hosts = 0
+    private var expect: String?
+    private var connectionOptions: [String] = []
+
+    mutating func note(name: UnsafeRawBufferPointer.SubSequence, value: String) {
+        switch name.count {
+        case 4 where Self.matches(name, "host"): hosts += 1
+        case 6 where Self.matches(name, "expect"): expect = expect ?? value
+        case 10 where Self.matches(name, "connection"): connectionOptions.append(value)
+        case 14 where Self.matches(name, "content-length"): contentLengths.append(value)
+        case 17 where Self.matches(name, "transfer-encoding"): transferEncodings.append(value)
+        default: break
+        }
+    }
+
+    /// `name` is already known to be token characters, so setting the 0x20 bit folds case and
+    /// cannot make another character equal a lowercase letter or `-`.
+    private static func matches(_ name: UnsafeRawBufferPointer.SubSequence, _ lowercase: StaticString) -> Bool {
+        lowercase.withUTF8Buffer { expected in zip(name, expected).allSatisfy { $0 | 0x20 == $1 } }
+    }
+
+    /// RFC 9112 §6.1–6.3: exactly one unambiguous way to find the body's end, or a refusal.
+    func framing(version: HTTPVersion, limits: HTTPLimits) throws(HTTPParseError) -> RequestParser.Framing {
+        if !transferEncodings.isEmpty {
+            guard contentLengths.isEmpty else { throw .bad("both Content-Length and Transfer-Encoding") }
+            guard version == .http11 else { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
+            let codings = transferEncodings.flatMap { $0.split(separator: ",") }.map {
+                asciiLowercased($0.trimmingOWS())
+            }
+            if codings == ["chunked"] { return .chunked }
+            if codings.last != "chunked" || codings.filter({ $0 == "chunked" }).count > 1 {
+                throw .bad("chunked must be the final transfer coding, once")
+            }
+            throw HTTPParseError(status: .notImplemented, reason: "unsupported transfer coding")
+        }
+        var length: Int?
+        for field in contentLengths {
+            for item in field.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+                let value = try Self.decimalLength(item)
+                if let length, length != value { throw .bad("conflicting Content-Length values") }
+                length = value
+            }
+        }
+        let bodyLength = length ?? 0
+        if bodyLength > limits.maxBodyBytes { throw HTTPParseError(status: .payloadTooLarge, reason: "body too large") }
+        if hosts > 1 || (version == .http11 && hosts == 0) {
+            throw .bad("exactly one Host header is required")
+        }
+        return .length(bodyLength)
+    }
+
+    /// One item of a Content-Length list: digits only, optional whitespace around them. Byte-wise:
+    /// every request with a body has one.
+    private static func decimalLength(_ item: Substring.UTF8View.SubSequence) throws(HTTPParseError) -> Int {
+        let isBlank = { (byte: UInt8) in byte == .space || byte == .tab }
+        guard let first = item.firstIndex(where: { !isBlank($0) }), let last = item.lastIndex(where: { !isBlank($0) })
+        else { throw .bad("non-numeric Content-Length") }
+        let digits = item[first...last]
+        guard digits.allSatisfy({ (48...57).contains($0) }) else { throw .bad("non-numeric Content-Length") }
+        guard digits.count <= 18 else { throw HTTPParseError(status: .payloadTooLarge, reason: "body too large") }
+        return digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+    }
+
+    func expectsContinue(version: HTTPVersion) throws(HTTPParseError) -> Bool {
+        guard let expect else { return false }
+        guard equalIgnoringASCIICase(expect.utf8, "100-continue".utf8) else {
+            throw HTTPParseError(status: .expectationFailed, reason: "unsupported expectation")
+        }
+        return version == .http11
+    }
+
+    /// HTTP/1.1 stays open unless `Connection: close`; HTTP/1.0 closes unless `Connection: keep-alive`.
+    func keepAlive(version: HTTPVersion) -> Bool {
+        switch version {
+        case .http11: !lists("close")
+        case .http10: lists("keep-alive")
+        }
+    }
+
+    private func lists(_ option: String) -> Bool {
+        connectionOptions.contains { value in
+            value.split(separator: ",").contains { equalIgnoringASCIICase($0.trimmingOWS().utf8, option.utf8) }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+public struct HTTPRequest: Sendable {
+    public var method: HTTPMethod
+    /// The request target as sent (`/write?x=1`).
+    public var target: String
+    public var version: HTTPVersion
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    /// The peer's address, `ip:port`.
+    public var remoteAddress: String
+
+    public init(
+        method: HTTPMethod, target: String, version: HTTPVersion = .http11, headers: HTTPHeaders = [:],
+        body: [UInt8] = [], remoteAddress: String = "127.0.0.1:0"
+    ) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+        self.body = body
+        self.remoteAddress = remoteAddress
+    }
+
+    /// The path part of the target, without the query.
+    public var path: Substring { target[..<(target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? target.endIndex)] }
+
+    /// Decoded query parameters (`application/x-www-form-urlencoded` rules), in order.
+    public var queryItems: [(name: String, value: String)] {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return [] }
+        return FormURLEncoding.decode(target[target.index(after: mark)...])
+    }
+
+    public func query(_ name: String) -> String? { queryItems.first { $0.name == name }?.value }
+
+}

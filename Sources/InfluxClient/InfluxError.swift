@@ -1,0 +1,29 @@
+/// A failed InfluxDB call, with what the server said.
+public enum InfluxError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No HTTP answer at all: refused, timed out, DNS…
+    case unreachable(String)
+    /// An HTTP error status, the server's message, and its `Retry-After` seconds if any.
+    case server(status: Int, message: String, retryAfter: Int?)
+    /// The answer could not be understood.
+    case invalidResponse(String)
+    /// The query failed after results had started: an error table in the stream.
+    case queryFailed(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let message): "InfluxDB unreachable: \(message)"
+        case .server(let status, let message, _): "InfluxDB answered \(status): \(message)"
+        case .invalidResponse(let message): "unexpected InfluxDB response: \(message)"
+        case .queryFailed(let message): "InfluxDB query failed: \(message)"
+        }
+    }
+
+    /// Worth retrying later unchanged: transport errors, 429, and 5xx.
+    public var isTransient: Bool {
+        switch self {
+        case .unreachable: true
+        case .server(let status, _, _): status == 429 || status >= 500
+        case .invalidResponse, .queryFailed: false
+        }
+    }
+}

@@ -1,0 +1,15 @@
+public enum UserStoreError: Error, Equatable, CustomStringConvertible {
+    case invalidName(String)
+    case exists(String)
+    case notFound(String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .invalidName(let reason): "invalid user name: \(reason)"
+        case .exists(let name): "user '\(name)' already exists"
+        case .notFound(let name): "no user named '\(name)'"
+        case .io(let message): message
+        }
+    }
+}

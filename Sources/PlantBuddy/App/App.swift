@@ -1,0 +1,206 @@
+import CurlClient
+import Dispatch
+import Foundation
+public import HTTPServer
+import InfluxClient
+public import Observability
+import Synchronization
+public import WriteAheadLog
+
+/// The gateway: routes, the endpoints behind them, and the services they share.
+public final class App: Sendable {
+    public let configuration: Configuration
+    public let server: HTTPServer
+    public let users: UserStore
+    public let metrics: Metrics
+    public let logger: Logger
+    public let buffer: WriteAheadLog
+    private let forwarder: Forwarder
+    private let notifier: Notifier
+    private let stopping = Atomic<Bool>(false)
+
+    /// `clock` stamps readings; tests pass a fixed one to compare timestamps exactly.
+    public init(configuration: Configuration, clock: ReadingClock = ReadingClock()) throws(StartupError) {
+        var configuration = configuration
+        configuration.server.logger.level = configuration.logLevel
+        let logger = configuration.server.logger
+        self.configuration = configuration
+        self.logger = logger
+        metrics = configuration.server.metrics
+        users = UserStore(dataDirectory: configuration.dataDirectory)
+
+        var curl = CurlClientConfiguration()
+        curl.totalTimeout = configuration.influxTimeout
+        let influx = InfluxDBClient(configuration: configuration.influx, http: CurlHTTPClient(configuration: curl))
+        Self.describeMetrics(metrics)
+
+        var walConfiguration = WriteAheadLogConfiguration(directory: configuration.dataDirectory + "/wal")
+        walConfiguration.fsync = configuration.walFsync
+        walConfiguration.maxBufferedBytes = configuration.maxBufferedBytes
+        walConfiguration.segmentBytes = configuration.walSegmentBytes
+        do {
+            buffer = try WriteAheadLog(configuration: walConfiguration)
+        } catch {
+            throw .buffer(error)
+        }
+        Self.report(buffer.recovery, logger: logger)
+        forwarder = Forwarder(
+            log: buffer, influx: influx, policy: configuration.delivery,
+            deadLetters: DeadLetterFile(path: configuration.dataDirectory + "/dead-letter.jsonl"), logger: logger,
+            metrics: metrics)
+        metrics.onRender { [buffer, metrics] in Self.publish(buffer.status, to: metrics) }
+
+        let write = WriteEndpoint(
+            users: users, parser: DeviceLineParser(catalog: configuration.sensors), clock: clock,
+            log: buffer, logger: logger, metrics: metrics)
+
+        let graphPath = configuration.fluxDirectory + "/graph.flux"
+        guard let graphScript = try? String(contentsOfFile: graphPath, encoding: .utf8) else {
+            throw .missingFile(path: graphPath, setting: "PLANTBUDDY_FLUX_DIR")
+        }
+        let sessionKey: [UInt8]
+        do {
+            sessionKey = try SessionSigner.loadKey(dataDirectory: configuration.dataDirectory)
+        } catch {
+            throw .users(error)
+        }
+        let notifications = NotificationStore(dataDirectory: configuration.dataDirectory)
+        if configuration.notifySecret.isEmpty {
+            logger.warning("PLANTBUDDY_NOTIFY_SECRET is not set: /notify refuses every request")
+        }
+        notifier = Notifier(
+            mail: configuration.mail, attempts: configuration.notifyAttempts, firstRetry: configuration.notifyRetry,
+            logger: logger, metrics: metrics)
+        let notify = NotifyEndpoint(
+            secret: Array(configuration.notifySecret.utf8), users: users, store: notifications, notifier: notifier,
+            logger: logger, metrics: metrics)
+        let pages = PageEndpoints(
+            users: users, passwords: PasswordHasher(iterations: configuration.passwordIterations),
+            sessions: SessionSigner(
+                key: sessionKey, lifetime: configuration.sessionLifetime,
+                secureCookies: configuration.publicURL.hasPrefix("https://")),
+            throttle: LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow),
+            proxy: ProxySignIn(header: configuration.proxyUserHeader, trustedAddresses: configuration.trustedProxies),
+            notifications: notifications,
+            readings: ReadingsSource(
+                influx: influx, graphScript: graphScript, catalog: configuration.sensors,
+                downsampledBucket: configuration.downsampledBucket),
+            templates: try PageTemplates(directory: configuration.templatesDirectory),
+            publicURL: configuration.publicURL,
+            logger: logger, metrics: metrics)
+
+        var router = Router()
+        let compatible = CompatibleWriteEndpoint(
+            users: users, clock: clock, log: buffer, logger: logger, metrics: metrics)
+        // Devices post bare lines to /write; InfluxDB v1 clients always name a database there.
+        router.addNonBlocking(.post, "/write") { request, reply in
+            guard request.query("db") != nil else { return write.respond(to: request, reply: reply) }
+            reply.sendFromWorker { compatible.respond(to: request, flavor: .v1) }
+        }
+        // Device writes append without waiting; one write (or one wake of the committer) per batch.
+        router.onBatchDispatched { [buffer] in buffer.flush() }
+        router.add(.post, "/api/v2/write") { compatible.respond(to: $0, flavor: .v2) }
+        router.add(.post, "/notify", notify.respond)
+        router.add(.get, "/", pages.home)
+        router.add(.get, "/login", pages.showLogin)
+        router.add(.post, "/login", pages.login)
+        router.add(.post, "/logout", pages.logout)
+        let health = HealthEndpoints(
+            influx: influx, buffer: buffer, metrics: metrics, metricsToken: configuration.metricsToken)
+        router.add(.get, "/metrics", health.metricsPage)
+        router.add(.get, "/health", health.health)
+        router.addNonBlocking(.get, "/ready") { request, reply in reply.send(health.ready(request)) }
+        server = HTTPServer(
+            configuration: configuration.server,
+            responder: RequestObserver(router: router, metrics: metrics, logger: logger))
+    }
+
+    /// Binds and starts serving; returns the port.
+    @discardableResult
+    public func start() throws(SocketError) -> UInt16 {
+        let port = try server.start()
+        forwarder.start()
+        return port
+    }
+
+    /// Begins a graceful stop: no new connections, in-flight requests finish.
+    public func stop() {
+        guard !stopping.exchange(true, ordering: .relaxed) else { return }  // a second signal changes nothing
+        logger.info("shutting down: finishing in-flight requests")
+        server.shutdown()
+    }
+
+    /// Waits for the server to finish its requests, delivers what the grace period allows, and closes
+    /// the buffer; whatever is still unsent stays on disk for the next start.
+    public func waitUntilStopped() {
+        server.waitUntilStopped()
+        forwarder.stop()
+        notifier.stop()
+        buffer.close()
+        let status = buffer.status
+        logger.info("stopped", ["unsent_lines": String(status.bufferedLines)])
+    }
+
+    private static func report(_ recovery: WriteAheadLogRecovery, logger: Logger) {
+        if recovery.lines > 0 {
+            logger.info("replaying buffered readings from the last run", ["lines": String(recovery.lines)])
+        }
+        if recovery.truncatedBytes > 0 {
+            logger.warning(
+                "discarded an unfinished write at the end of the buffer (it was never acknowledged)",
+                ["bytes": String(recovery.truncatedBytes)])
+        }
+        if recovery.corruptBytes > 0 {
+            logger.error("skipped damaged bytes in the buffer files", ["bytes": String(recovery.corruptBytes)])
+        }
+    }
+
+    private static func publish(_ status: WriteAheadLogStatus, to metrics: Metrics) {
+        metrics.set("plantbuddy_buffer_lines", to: Double(status.bufferedLines))
+        metrics.set("plantbuddy_buffer_bytes", to: Double(status.bufferedBytes))
+        metrics.set("plantbuddy_buffer_oldest_age_seconds", to: status.oldestAgeSeconds())
+        metrics.set("plantbuddy_buffer_appends_total", to: Double(status.appends))
+        metrics.set("plantbuddy_buffer_fsyncs_total", to: Double(status.syncs))
+    }
+
+    private static func describeMetrics(_ metrics: Metrics) {
+        metrics.describe("plantbuddy_http_requests_total", .counter, help: "Requests answered, by route and status.")
+        metrics.describe(
+            "plantbuddy_http_request_duration_seconds", .histogram, help: "Time to answer a request, by route.")
+        metrics.describe(
+            "plantbuddy_lines_accepted_total", .counter, help: "Readings buffered and acknowledged (204/400).")
+        metrics.describe("plantbuddy_points_written_total", .counter, help: "Points InfluxDB acknowledged.")
+        metrics.describe("plantbuddy_batches_sent_total", .counter, help: "Write requests InfluxDB acknowledged.")
+        metrics.describe(
+            "plantbuddy_influx_write_bytes_total", .counter, help: "Body bytes of the writes InfluxDB acknowledged.")
+        metrics.describe(
+            "plantbuddy_batches_retried_total", .counter, help: "Write requests that failed and will be retried.")
+        metrics.describe("plantbuddy_lines_dead_lettered_total", .counter, help: "Lines InfluxDB refused for good.")
+        metrics.describe("plantbuddy_buffer_lines", .gauge, help: "Readings buffered and not yet in InfluxDB.")
+        metrics.describe("plantbuddy_buffer_bytes", .gauge, help: "Bytes buffered and not yet in InfluxDB.")
+        metrics.describe("plantbuddy_buffer_oldest_age_seconds", .gauge, help: "Age of the oldest unsent reading.")
+        metrics.describe("plantbuddy_buffer_appends_total", .counter, help: "Requests appended to the buffer.")
+        metrics.describe("plantbuddy_buffer_fsyncs_total", .counter, help: "fsyncs of the buffer (group commit).")
+        metrics.describe(
+            "plantbuddy_buffer_refusals_total", .counter, help: "/write requests refused: buffer full or failing.")
+        metrics.describe(
+            "plantbuddy_influx_last_error_timestamp_seconds", .gauge, help: "When the last InfluxDB write failed.")
+        metrics.describe(
+            "plantbuddy_influx_last_error_info", .gauge, help: "The last InfluxDB write error, as a label.")
+        metrics.describe("plantbuddy_lines_rejected_total", .counter, help: "Device lines refused as malformed.")
+        metrics.describe(
+            "plantbuddy_sensor_failures_total", .counter, help: "ERR lines: sensors the devices report failed.")
+        metrics.describe("plantbuddy_auth_failures_total", .counter, help: "Requests with a missing or unknown token.")
+        metrics.describe("plantbuddy_influx_write_errors_total", .counter, help: "Failed InfluxDB writes, by kind.")
+        metrics.describe(
+            "plantbuddy_dead_letter_errors_total", .counter, help: "Failures to write the dead-letter file.")
+        metrics.describe("plantbuddy_logins_total", .counter, help: "Sign-in attempts, by result.")
+        metrics.describe("plantbuddy_notifications_total", .counter, help: "/notify requests, by result.")
+        metrics.describe(
+            "plantbuddy_notification_deliveries_total", .counter, help: "Alert deliveries, by channel and result.")
+        metrics.describe(
+            "plantbuddy_csrf_refusals_total", .counter, help: "Forms refused for a missing or wrong CSRF token.")
+        metrics.describe("plantbuddy_influx_query_errors_total", .counter, help: "Graph queries that failed.")
+        metrics.describe("plantbuddy_buffer_read_errors_total", .counter, help: "Failures to read the buffer files.")
+    }
+}

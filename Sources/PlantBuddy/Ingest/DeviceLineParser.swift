@@ -1,0 +1,85 @@
+/// Parses the Plant Buddy device protocol: one reading per line, `<device id:2><sensor code:2><reading>`.
+///
+/// Lines may end in CRLF (serial bridges forward them so); blank lines are skipped; line numbers
+/// count every line from 1 so a device can find the one that was refused.
+public struct DeviceLineParser: Sendable {
+    public let catalog: SensorCatalog
+
+    public init(catalog: SensorCatalog) { self.catalog = catalog }
+
+    public func parse(_ body: [UInt8]) -> [DeviceLine] {
+        var results: [DeviceLine] = []
+        for (index, rawLine) in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
+        {
+            let line = rawLine.trimmingASCIIWhitespace()
+            guard !line.isEmpty else { continue }
+            results.append(parseLine(line, number: index + 1))
+        }
+        return results
+    }
+
+    private func parseLine(_ line: ArraySlice<UInt8>, number: Int) -> DeviceLine {
+        // Made only for lines that are reported back: most lines are good readings.
+        var text: String { String(decoding: line.prefix(200), as: UTF8.self) }
+        func reject(_ error: String) -> DeviceLine { .rejected(number: number, text: text, error: error) }
+
+        if line.starts(with: Self.errorMarker) {
+            return .sensorFailure(number: number, deviceID: nil, measurement: nil, text: text)
+        }
+        guard line.count >= 5 else {
+            return reject("too short: expected <device id><sensor code><reading>, like 01SM144")
+        }
+        let deviceBytes = line.prefix(2)
+        guard deviceBytes.allSatisfy(Self.isDeviceIDByte) else {
+            return reject("device id must be two letters or digits")
+        }
+        let deviceID = String(decoding: deviceBytes, as: UTF8.self)
+        let code = String(decoding: line.dropFirst(2).prefix(2), as: UTF8.self)
+        guard let measurement = catalog.measurement(for: code) else { return reject("unknown sensor code '\(code)'") }
+        let reading = line.dropFirst(4)
+        if reading.starts(with: Self.errorMarker) {
+            return .sensorFailure(number: number, deviceID: deviceID, measurement: measurement, text: text)
+        }
+        switch Self.integer(reading) {
+        case .success(let value):
+            return .reading(number: number, deviceID: deviceID, measurement: measurement, value: value)
+        case .failure(let problem): return reject(problem.message)
+        }
+    }
+
+    private static let errorMarker = Array("ERR".utf8)
+
+    private static func isDeviceIDByte(_ byte: UInt8) -> Bool {
+        (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+    }
+
+    private struct ReadingProblem: Error { let message: String }
+
+    /// An optionally signed decimal integer; leading zeros (`007`) are how devices pad.
+    private static func integer(_ bytes: ArraySlice<UInt8>) -> Result<Int64, ReadingProblem> {
+        var digits = bytes
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.allSatisfy({ (48...57).contains($0) }) else {
+            return .failure(ReadingProblem(message: "reading must be a whole number"))
+        }
+        var value: Int64 = 0
+        for digit in digits {
+            let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = shifted.addingReportingOverflow(Int64(digit - 48))
+            guard !overflow1, !overflow2 else { return .failure(ReadingProblem(message: "reading out of range")) }
+            value = sum
+        }
+        return .success(negative ? -value : value)
+    }
+}
+
+extension ArraySlice<UInt8> {
+    func trimmingASCIIWhitespace() -> ArraySlice<UInt8> {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 13 }
+        var slice = self
+        while let first = slice.first, isSpace(first) { slice = slice.dropFirst() }
+        while let last = slice.last, isSpace(last) { slice = slice.dropLast() }
+        return slice
+    }
+}

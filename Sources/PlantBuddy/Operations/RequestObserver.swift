@@ -1,0 +1,63 @@
+import Dispatch
+import Foundation
+import HTTPServer
+import Observability
+import Synchronization
+
+/// One logfmt line and one latency observation per request, and counts by route and status.
+/// The query string is never logged: v1 clients may put a token in `p=`.
+final class RequestObserver: HTTPResponder {
+    let router: Router
+    let metrics: Metrics
+    let logger: Logger
+    /// Series per route and status, resolved once: this runs for every request.
+    private let series = Mutex<[RouteStatus: (requests: Metrics.Series, duration: Metrics.Series)]>([:])
+
+    private struct RouteStatus: Hashable {
+        let route: String
+        let status: Int
+    }
+
+    init(router: Router, metrics: Metrics, logger: Logger) {
+        self.router = router
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    func respond(to request: HTTPRequest, reply: HTTPReply) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let method = request.method.rawValue
+        let path = String(request.path)
+        let peer = request.remoteAddress
+        router.respond(
+            to: request,
+            reply: reply.observing { [self] response in
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                let route = response.status.code == 404 ? "unmatched" : path
+                let (requests, duration) = series(route: route, status: response.status.code)
+                metrics.increment(requests)
+                metrics.observe(duration, value: seconds)
+                guard logger.level <= .info else { return }
+                var fields: [(String, String)] = [
+                    ("method", method), ("path", route), ("status", String(response.status.code)),
+                    ("duration_ms", String(format: "%.2f", seconds * 1000)), ("bytes", String(response.body.count)),
+                    ("peer", peer),
+                ]
+                fields += response.logFields
+                logger.log(.info, "request", fields)
+            })
+    }
+
+    func batchDispatched() { router.batchDispatched() }
+
+    private func series(route: String, status: Int) -> (requests: Metrics.Series, duration: Metrics.Series) {
+        let key = RouteStatus(route: route, status: status)
+        if let known = series.withLock({ $0[key] }) { return known }
+        let resolved = (
+            metrics.series("plantbuddy_http_requests_total", ["route": route, "status": String(status)]),
+            metrics.series("plantbuddy_http_request_duration_seconds", ["route": route])
+        )
+        series.withLock { $0[key] = resolved }
+        return resolved
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import HTMLTemplate
+import HTTPServer
+import Hashing
+import InfluxClient
+import Observability
+
+/// Sign-in, sign-out and the home page with the user's charts.
+struct PageEndpoints: Sendable {
+    let users: UserStore
+    let passwords: PasswordHasher
+    let sessions: SessionSigner
+    let throttle: LoginThrottle
+    let proxy: ProxySignIn
+    let notifications: NotificationStore
+    let readings: ReadingsSource
+    let templates: PageTemplates
+    let publicURL: String
+    let logger: Logger
+    let metrics: Metrics
+
+    /// The signed-in user: a trusted proxy's header, else a valid session cookie of an existing user.
+    private func signedInUser(_ request: HTTPRequest) -> UserRecord? {
+        if !proxy.header.isEmpty, proxy.trustedAddresses.contains(Self.clientAddress(request)),
+            let name = request.headers[proxy.header]
+        {
+            return users.user(named: name)
+        }
+        return sessions.user(from: request.headers).flatMap(users.user(named:))
+    }
+
+    func showLogin(_ request: HTTPRequest) -> HTTPResponse {
+        if signedInUser(request) != nil { return Self.redirect("/") }
+        return loginPage(request, status: .ok, message: nil, username: "")
+    }
+
+    func login(_ request: HTTPRequest) -> HTTPResponse {
+        let form = FormURLEncoding.decode(String(decoding: request.body, as: UTF8.self))
+        func field(_ name: String) -> String? { form.first { $0.name == name }?.value }
+        let username = field("username") ?? ""
+        let password = field("password") ?? ""
+        guard
+            sessions.isValidCSRF(
+                field("csrf"), binding: SessionSigner.cookie(SessionSigner.loginCookieName, in: request.headers))
+        else {
+            metrics.increment("plantbuddy_logins_total", ["result": "csrf"])
+            logger.warning("sign-in form without a valid CSRF token", ["peer": request.remoteAddress])
+            return loginPage(
+                request, status: .forbidden, message: "The form had expired. Please sign in again.", username: username)
+        }
+        let keys = ["user:" + username, "address:" + Self.clientAddress(request)]
+        if let wait = throttle.retryAfter(keys) {
+            metrics.increment("plantbuddy_logins_total", ["result": "throttled"])
+            logger.warning(
+                "sign-in throttled", ["user": username, "peer": request.remoteAddress, "retry_after": String(wait)])
+            var response = loginPage(
+                request, status: .tooManyRequests, message: "Too many failed attempts. Please wait a few minutes.",
+                username: username)
+            response.headers.add("Retry-After", String(wait))
+            return response
+        }
+        guard let user = users.user(named: username), let stored = user.passwordHash else {
+            passwords.spendVerificationTime(password)  // unknown names take as long as wrong passwords
+            return refused(username, keys: keys, request)
+        }
+        guard PasswordHasher.verify(password, against: stored) else { return refused(username, keys: keys, request) }
+        throttle.recordSuccess(keys[0])
+        metrics.increment("plantbuddy_logins_total", ["result": "success"])
+        logger.info("signed in", ["user": user.name, "peer": request.remoteAddress])
+        var response = Self.redirect("/")
+        response.headers.add("Set-Cookie", sessions.cookie(for: user.name))
+        return response
+    }
+
+    private func refused(_ username: String, keys: [String], _ request: HTTPRequest) -> HTTPResponse {
+        throttle.recordFailure(keys)
+        metrics.increment("plantbuddy_logins_total", ["result": "failure"])
+        logger.warning("sign-in refused", ["user": username, "peer": request.remoteAddress])
+        return loginPage(
+            request, status: .unauthorized, message: "Unknown user name or wrong password.", username: username)
+    }
+
+    func logout(_ request: HTTPRequest) -> HTTPResponse {
+        let form = FormURLEncoding.decode(String(decoding: request.body, as: UTF8.self))
+        let session = SessionSigner.cookie(SessionSigner.cookieName, in: request.headers)
+        if session != nil && !sessions.isValidCSRF(form.first { $0.name == "csrf" }?.value, binding: session) {
+            metrics.increment("plantbuddy_csrf_refusals_total")
+            logger.warning("sign-out without a valid CSRF token", ["peer": request.remoteAddress])
+            return HTTPResponse.text(.forbidden, "forbidden: the form had expired").withHeaders(
+                templates.securityHeaders)
+        }
+        var response = Self.redirect("/login")
+        response.headers.add("Set-Cookie", sessions.expiredCookie)
+        return response
+    }
+
+    func home(_ request: HTTPRequest) -> HTTPResponse {
+        // A cookie for a user who has since been removed signs nobody in.
+        guard let user = signedInUser(request) else { return Self.redirect("/login") }
+        let range = request.query("range").flatMap(GraphRange.init(rawValue:)) ?? .standard
+        let end = Date().timeIntervalSince1970
+        var context: TemplateContext = [
+            "ranges": .list(
+                GraphRange.allCases.map { option in
+                    [
+                        "value": .text(option.rawValue), "label": .text(option.rawValue),
+                        "current": .flag(option == range),
+                    ]
+                }),
+            "rangeLabel": .text(range.rawValue),
+            "writeURL": .text(writeURL(request)),
+        ]
+        let recent = notifications.recent(for: user.name)
+        context["hasNotifications"] = .flag(!recent.isEmpty)
+        context["notifications"] = .list(
+            recent.map { notification in
+                [
+                    "level": .text(notification.level), "message": .text(notification.message),
+                    "time": .text(notification.time.replacingOccurrences(of: "T", with: " ")),
+                ]
+            })
+        do {
+            let series = try readings.series(for: user.name, range: range)
+            context["hasReadings"] = .flag(!series.isEmpty)
+            context["latest"] = .list(series.compactMap(Self.latestRow))
+            context["chart"] = .trustedHTML(
+                Chart.svg(series, start: end - range.seconds, end: end, title: "Readings of the last \(range.rawValue)")
+            )
+        } catch {
+            metrics.increment("plantbuddy_influx_query_errors_total")
+            logger.error(
+                "graph query failed", ["user": user.name, "range": range.rawValue, "error": error.description])
+            context["error"] = .text(
+                "The readings cannot be shown right now: the database did not answer. Please try again soon.")
+        }
+        let logoutToken = SessionSigner.cookie(SessionSigner.cookieName, in: request.headers).map {
+            sessions.csrfToken(binding: $0)
+        }
+        let html = templates.page(
+            title: "Your plants", user: user.name, logoutToken: logoutToken, body: templates.home, context)
+        return HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: html)
+            .withHeaders(templates.securityHeaders).loggingUser(user.name)
+    }
+
+    private static func latestRow(_ series: ReadingSeries) -> TemplateContext? {
+        guard let time = series.times.last, let value = series.values.last else { return nil }
+        let stamp = Timestamp(seconds: Int64(time)).description
+        return [
+            "sensor": .text(series.measurement), "device": .text(series.deviceID),
+            "value": .text(value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)),
+            "time": .text(String(stamp.dropLast().replacingOccurrences(of: "T", with: " "))),
+        ]
+    }
+
+    private func writeURL(_ request: HTTPRequest) -> String {
+        if !publicURL.isEmpty {
+            return (publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL) + "/write"
+        }
+        return "http://\(request.headers["Host"] ?? "this-gateway")/write"
+    }
+
+    /// The sign-in form, bound to a `pb_login` cookie (set here when the browser has none yet).
+    private func loginPage(_ request: HTTPRequest, status: HTTPStatus, message: String?, username: String)
+        -> HTTPResponse
+    {
+        let existing = SessionSigner.cookie(SessionSigner.loginCookieName, in: request.headers)
+        let binding =
+            existing.flatMap { Base64URL.decode($0)?.count == 16 ? $0 : nil }
+            ?? Base64URL.encode(SecureRandom.bytes(16))
+        var context: TemplateContext = [
+            "username": .text(username), "csrf": .text(sessions.csrfToken(binding: binding)),
+        ]
+        if let message { context["message"] = .text(message) }
+        let html = templates.page(title: "Sign in", user: nil, logoutToken: nil, body: templates.login, context)
+        var response = HTTPResponse(status: status, contentType: "text/html; charset=utf-8", body: html)
+            .withHeaders(templates.securityHeaders)
+        if existing != binding { response.headers.add("Set-Cookie", sessions.loginCookie(binding)) }
+        return response
+    }
+
+    /// The peer's IP address without the port.
+    static func clientAddress(_ request: HTTPRequest) -> String {
+        guard let colon = request.remoteAddress.lastIndex(of: ":") else { return request.remoteAddress }
+        return String(request.remoteAddress[..<colon])
+    }
+
+    static func redirect(_ location: String) -> HTTPResponse {
+        HTTPResponse(status: .seeOther, headers: ["Location": location])
+    }
+}
+
+extension HTTPResponse {
+    func withHeaders(_ extra: HTTPHeaders) -> HTTPResponse {
+        var response = self
+        for (name, value) in extra { response.headers.replaceOrAdd(name, value) }
+        return response
+    }
+}

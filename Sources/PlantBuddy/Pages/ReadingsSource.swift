@@ -1,0 +1,64 @@
+import Foundation
+import InfluxClient
+
+/// Fetches a user's series, from Flux (v2 API) or InfluxQL (v1 API), always filtered on the user.
+struct ReadingsSource: Sendable {
+    let influx: InfluxDBClient
+    let graphScript: String
+    let catalog: SensorCatalog
+    let downsampledBucket: String
+
+    func series(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
+        switch try influx.api() {
+        case .v2, .auto: return try fluxSeries(for: user, range: range)
+        case .v1: return try influxQLSeries(for: user, range: range)
+        }
+    }
+
+    /// The script with its parameters defined in front, as literals escaped here.
+    func fluxScript(for user: String, range: GraphRange) -> String {
+        let bucket =
+            range.prefersDownsampled && !downsampledBucket.isEmpty ? downsampledBucket : influx.configuration.bucket
+        return "bucket = \(Flux.stringLiteral(bucket))\nuser = \(Flux.stringLiteral(user))\n"
+            + "start = -\(range.rawValue)\nevery = \(range.window)\n" + graphScript
+    }
+
+    private func fluxSeries(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
+        var collector = SeriesCollector()
+        try influx.flux(fluxScript(for: user, range: range)) { collector.add($0) }
+        return collector.series
+    }
+
+    /// `SELECT mean` per device and window; names escaped as identifiers, the user as a literal.
+    func influxQL(for user: String, range: GraphRange) -> String {
+        let measurements = catalog.measurements.values.sorted().map(InfluxQL.identifier).joined(separator: ",")
+        return "SELECT mean(\"reading\") FROM \(measurements) WHERE \"user\" = \(InfluxQL.stringLiteral(user)) "
+            + "AND time >= now() - \(range.rawValue) GROUP BY time(\(range.window)), \"device_id\" fill(none)"
+    }
+
+    private func influxQLSeries(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
+        let body = try influx.influxQL(influxQL(for: user, range: range), epoch: "ms")
+        guard let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let results = json["results"] as? [[String: Any]]
+        else { throw .invalidResponse("InfluxQL answer is not the expected JSON") }
+        var series: [ReadingSeries] = []
+        for result in results {
+            if let error = result["error"] as? String { throw .queryFailed(error) }
+            for table in result["series"] as? [[String: Any]] ?? [] {
+                let tags = table["tags"] as? [String: String] ?? [:]
+                var reading = ReadingSeries(
+                    measurement: table["name"] as? String ?? "", deviceID: tags["device_id"] ?? "", times: [],
+                    values: [])
+                for row in table["values"] as? [[Any]] ?? [] {
+                    guard row.count >= 2, let time = (row[0] as? NSNumber)?.doubleValue,
+                        let value = (row[1] as? NSNumber)?.doubleValue
+                    else { continue }
+                    reading.times.append(time / 1000)
+                    reading.values.append(value)
+                }
+                series.append(reading)
+            }
+        }
+        return series.sorted { ($0.measurement, $0.deviceID) < ($1.measurement, $1.deviceID) }
+    }
+}
