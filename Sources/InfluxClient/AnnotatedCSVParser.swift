@@ -357,7 +357,9 @@ public struct AnnotatedCSVParser {
         }
         let slot = column * Self.cacheSlot
         if lastLengths[column] == cell.count,
-            lastBytes.withUnsafeBytes({ CSVRowScanner.equal($0.baseAddress! + slot, cell.baseAddress!, count: cell.count) })
+            lastBytes.withUnsafeBytes({
+                CSVRowScanner.equal($0.baseAddress! + slot, cell.baseAddress!, count: cell.count)
+            })
         {
             return
         }

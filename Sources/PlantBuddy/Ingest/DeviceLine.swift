@@ -1,5 +1,3 @@
-
-
 /// What one line of a device's body turned out to be.
 public enum DeviceLine: Equatable, Sendable {
     /// `01SM144`: device `01`, sensor code `SM`, reading 144.
