@@ -4,8 +4,12 @@ public struct InfluxConfiguration: Sendable {
     public var token: String
     public var org: String
     public var bucket: String
-    /// The v1 database; defaults to the bucket name.
-    public var database: String
+    /// The v1 database; the bucket's name unless set.
+    public var database: String {
+        get { explicitDatabase ?? bucket }
+        set { explicitDatabase = newValue }
+    }
+    private var explicitDatabase: String?
     public var api: InfluxAPI
     /// Send write bodies gzip-compressed (`Content-Encoding: gzip`).
     public var gzip: Bool
@@ -19,7 +23,7 @@ public struct InfluxConfiguration: Sendable {
         self.token = token
         self.org = org
         self.bucket = bucket
-        self.database = database ?? bucket
+        explicitDatabase = database
         self.api = api
     }
 }

@@ -231,10 +231,10 @@ public enum Command {
         var simulator = Simulator(url: url, token: token)
         simulator.dry = dry
         if let devices = values["--devices"] {
-            simulator.devices = try Configuration.count(devices, setting: "--devices")
+            simulator.devices = try SettingValue.parse(devices, as: SettingValue.count, option: "--devices")
         }
         if let interval = values["--interval"] {
-            simulator.interval = try Configuration.duration(interval, setting: "--interval")
+            simulator.interval = try SettingValue.parse(interval, as: SettingValue.duration, option: "--interval")
         }
         return simulator
     }
