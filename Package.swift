@@ -24,12 +24,13 @@ let package = Package(
 
         // Leaves: each knows nothing of the others.
         .target(name: "Observability", swiftSettings: strict),
+        .target(name: "Locking", swiftSettings: strict),
         // Always optimised: password hashing runs hundreds of thousands of rounds, even in debug builds.
         .target(name: "Hashing", swiftSettings: strict + [.unsafeFlags(["-O"])]),
-        .target(name: "HTTPServer", dependencies: ["CSystemLinux", "Observability"], swiftSettings: strict),
+        .target(name: "HTTPServer", dependencies: ["CSystemLinux", "Locking", "Observability"], swiftSettings: strict),
         .target(name: "CurlClient", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "InfluxClient", dependencies: ["CurlClient", "CZlib"], swiftSettings: strict),
-        .target(name: "WriteAheadLog", dependencies: ["CZlib"], swiftSettings: strict),
+        .target(name: "WriteAheadLog", dependencies: ["CZlib", "Locking"], swiftSettings: strict),
         .target(name: "SVGChart", swiftSettings: strict),
         .target(name: "HTMLTemplate", swiftSettings: strict),
 
@@ -37,8 +38,8 @@ let package = Package(
         .target(
             name: "PlantBuddy",
             dependencies: [
-                "HTTPServer", "InfluxClient", "CurlClient", "Hashing", "HTMLTemplate", "Observability", "SVGChart",
-                "WriteAheadLog", "CSystemLinux",
+                "HTTPServer", "InfluxClient", "CurlClient", "Hashing", "HTMLTemplate", "Locking", "Observability",
+                "SVGChart", "WriteAheadLog", "CSystemLinux",
             ],
             swiftSettings: strict
         ),
@@ -53,6 +54,7 @@ let package = Package(
             name: "TestSupport", dependencies: ["HTTPServer", "Observability"], path: "Tests/TestSupport",
             swiftSettings: strict),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
+        .testTarget(name: "LockingTests", dependencies: ["Locking"], swiftSettings: strict),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: strict),
         .testTarget(name: "SVGChartTests", dependencies: ["SVGChart"], swiftSettings: strict),
         .testTarget(name: "HTMLTemplateTests", dependencies: ["HTMLTemplate"], swiftSettings: strict),

@@ -38,16 +38,15 @@ final class Connection {
     var output = OutputQueue()
     var continueSent = false
 
-    /// When the current wait (idle, head, body or write) runs out, in monotonic milliseconds.
-    var deadline: UInt64 = .max
-    var requestStartedAt: UInt64?
-    var headReceivedAt: UInt64?
+    /// When the current wait (idle, head, body or write) runs out, and what that means.
+    var timer: ConnectionTimer
 
-    init(fd: Int32, id: UInt64, peer: String, limits: HTTPLimits) {
+    init(fd: Int32, id: UInt64, peer: String, limits: HTTPLimits, timer: ConnectionTimer) {
         self.fd = fd
         self.id = id
         self.peer = peer
         self.parser = RequestParser(limits: limits)
+        self.timer = timer
     }
 
     var unconsumedCount: Int { input.count - inputStart }

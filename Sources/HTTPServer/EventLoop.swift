@@ -5,7 +5,7 @@ import Synchronization
 
 /// One epoll loop on its own thread, owning the connections it accepted.
 ///
-/// Everything but `inbox` and `wakeFD` is touched only by the loop's thread. Answers given on the
+/// Everything but `inbox` and `epoll`'s wake-up is touched only by the loop's thread. Answers given on the
 /// loop's thread (at once, or when the batch's dispatching is done) are written back directly;
 /// answers from other threads (the worker pool, the write-ahead log's committer) come through the
 /// inbox, waking the loop with an eventfd.
@@ -23,20 +23,20 @@ final class EventLoop: @unchecked Sendable {
     private let configuration: HTTPServerConfiguration
     private let responder: any HTTPResponder
     private let workers: WorkerPool
-    private let gate: ConnectionGate
+    let gate: ConnectionGate
     private let listener: Listener
-    private let epollFD: Int32
-    private let wakeFD: Int32
+    private let epoll: EpollSet
     private let inbox = Mutex(Inbox())
 
-    private var connections: [UInt64: Connection] = [:]
+    var connections: [UInt64: Connection] = [:]
     private var nextID: UInt64 = 2
-    private var writer = ResponseWriter()
-    private var draining = false
+    var writer = ResponseWriter()
+    var draining = false
     private var drainDeadline = UInt64.max
-    private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+    var scratch = [UInt8](repeating: 0, count: 64 * 1024)
     private let tickMilliseconds: Int32
-    private var loopThread = pthread_t()
+    private let timeouts: ConnectionTimer.Timeouts
+    var loopThread = pthread_t()
     /// The connection whose request `respond` is handling right now, and its answer if already given.
     private var dispatching: UInt64?
     private var immediate: HTTPResponse?
@@ -45,8 +45,8 @@ final class EventLoop: @unchecked Sendable {
     /// Whether requests were dispatched since the responder last heard `batchDispatched`.
     private var dispatchedSinceBatchEnd = false
 
-    private var logger: Logger { configuration.logger }
-    private var metrics: Metrics { configuration.metrics }
+    var logger: Logger { configuration.logger }
+    var metrics: Metrics { configuration.metrics }
     private var limits: HTTPLimits { configuration.limits }
 
     init(
@@ -58,10 +58,7 @@ final class EventLoop: @unchecked Sendable {
         self.workers = workers
         self.gate = gate
         self.listener = listener
-        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epollFD >= 0 else { throw .last("epoll_create1") }
-        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        guard wakeFD >= 0 else { throw .last("eventfd") }
+        epoll = try EpollSet(wakeTag: Tag.wake)
         // Deadlines are checked on a tick: a quarter of the shortest timeout, between 10 ms and 1 s.
         let shortest =
             [
@@ -69,8 +66,8 @@ final class EventLoop: @unchecked Sendable {
                 configuration.writeTimeout,
             ].map(\.milliseconds).min() ?? 1000
         tickMilliseconds = Int32(min(1000, max(10, shortest / 4)))
-        try register(listener.fd, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, tag: Tag.listener)
-        try register(wakeFD, events: EPOLLIN.rawValue, tag: Tag.wake)
+        timeouts = ConnectionTimer.Timeouts(configuration)
+        try epoll.add(listener.fd, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, tag: Tag.listener)
     }
 
     // MARK: Called from any thread
@@ -88,17 +85,12 @@ final class EventLoop: @unchecked Sendable {
             defer { inbox.responses.append((connection, response)) }
             return inbox.responses.isEmpty
         }
-        if wasEmpty { wake() }
+        if wasEmpty { epoll.wake() }
     }
 
     func beginShutdown() {
         inbox.withLock { $0.drain = true }
-        wake()
-    }
-
-    private func wake() {
-        var one: UInt64 = 1
-        _ = write(wakeFD, &one, 8)
+        epoll.wake()
     }
 
     // MARK: The loop
@@ -108,7 +100,7 @@ final class EventLoop: @unchecked Sendable {
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         var nextSweep = monotonicMilliseconds() + UInt64(tickMilliseconds)
         while true {
-            let count = epoll_wait(epollFD, &events, Int32(events.count), tickMilliseconds)
+            let count = epoll_wait(epoll.fd, &events, Int32(events.count), tickMilliseconds)
             if count < 0 && errno != EINTR {
                 logger.error("epoll_wait failed", ["error": SocketError.last("epoll_wait").description])
                 metrics.increment("http_server_loop_errors_total")
@@ -137,21 +129,8 @@ final class EventLoop: @unchecked Sendable {
         for connection in Array(connections.values) { close(connection) }
     }
 
-    /// The descriptors live as long as the loop object: a worker finishing late may still wake it,
-    /// and must never write into a descriptor number that was closed and reused meanwhile.
-    deinit {
-        Glibc.close(epollFD)
-        Glibc.close(wakeFD)
-    }
-
-    private func register(_ fd: Int32, events: UInt32, tag: UInt64) throws(SocketError) {
-        var event = epoll_event()
-        event.events = events
-        event.data.u64 = tag
-        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else { throw .last("epoll_ctl") }
-    }
-
     private func acceptPending() {
+        assertOnLoopThread()
         guard !draining else { return }
         for _ in 0..<64 {
             let accepted: (fd: Int32, peer: String)?
@@ -170,10 +149,12 @@ final class EventLoop: @unchecked Sendable {
                 Glibc.close(fd)
                 continue
             }
-            let connection = Connection(fd: fd, id: nextID, peer: peer, limits: limits)
+            let connection = Connection(
+                fd: fd, id: nextID, peer: peer, limits: limits,
+                timer: ConnectionTimer(timeouts: timeouts, acceptedAt: monotonicMilliseconds()))
             nextID += 1
             do {
-                try register(
+                try epoll.add(
                     fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue,
                     tag: connection.id)
             } catch {
@@ -183,7 +164,6 @@ final class EventLoop: @unchecked Sendable {
                 continue
             }
             connections[connection.id] = connection
-            connection.deadline = monotonicMilliseconds() + configuration.headerReadTimeout.milliseconds
             metrics.increment("http_server_connections_total")
             metrics.set("http_server_open_connections", to: Double(gate.count))
         }
@@ -193,8 +173,8 @@ final class EventLoop: @unchecked Sendable {
         "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: close\r\n\r\n".utf8)
 
     private func readInbox() {
-        var counter: UInt64 = 0
-        _ = read(wakeFD, &counter, 8)
+        assertOnLoopThread()
+        epoll.acknowledgeWake()
         let (responses, drain) = inbox.withLock { inbox in
             defer { inbox.responses.removeAll(keepingCapacity: true) }
             return (inbox.responses, inbox.drain)
@@ -213,7 +193,7 @@ final class EventLoop: @unchecked Sendable {
     private func startDraining() {
         draining = true
         drainDeadline = monotonicMilliseconds() + configuration.shutdownGracePeriod.milliseconds
-        epoll_ctl(epollFD, EPOLL_CTL_DEL, listener.fd, nil)
+        epoll.remove(listener.fd)
         listener.release()
         for connection in Array(connections.values) where Self.isIdle(connection) { close(connection) }
     }
@@ -235,6 +215,7 @@ final class EventLoop: @unchecked Sendable {
     /// answers then leave back to back, so a client woken by the first finds the rest already there
     /// instead of being woken again for each (a cross-CPU wake-up costs more than the send itself).
     private func serve(_ connection: Connection, deferringWrites: Bool = false) {
+        assertOnLoopThread()
         if case .lingering = connection.phase { return discardInput(connection) }
         while true {
             let pause = answerBuffered(connection)
@@ -253,6 +234,7 @@ final class EventLoop: @unchecked Sendable {
     /// Lets the responder finish the batch's work, then writes every answer. Writing can let
     /// pipelined requests through; their dispatch makes another round.
     private func finishBatch() {
+        assertOnLoopThread()
         repeat {
             if dispatchedSinceBatchEnd {
                 dispatchedSinceBatchEnd = false
@@ -291,12 +273,10 @@ final class EventLoop: @unchecked Sendable {
                 connection.consume(consumed)
                 dispatch(request, on: connection)
             case .success(.needMoreBytes):
-                let now = monotonicMilliseconds()
-                if connection.unconsumedCount > 0 && connection.requestStartedAt == nil {
-                    connection.requestStartedAt = now
+                if connection.unconsumedCount > 0 {
+                    connection.timer.receiving(at: monotonicMilliseconds(), headComplete: connection.parser.head != nil)
                 }
                 if let head = connection.parser.head {
-                    if connection.headReceivedAt == nil { connection.headReceivedAt = now }
                     if head.expectsContinue && !connection.continueSent {
                         connection.continueSent = true
                         connection.output.append(ResponseWriter.continueLine)
@@ -308,7 +288,7 @@ final class EventLoop: @unchecked Sendable {
                     continue
                 }
                 guard connection.mayHaveInput else {
-                    updateReadDeadline(connection)
+                    connection.timer.awaitingInput()
                     return .input
                 }
                 guard readSome(connection, atMost: room) else { return connection.isClosed ? .closing : .input }
@@ -337,19 +317,11 @@ final class EventLoop: @unchecked Sendable {
         case EINTR: return true
         case EAGAIN, EWOULDBLOCK:
             connection.mayHaveInput = false
-            updateReadDeadline(connection)
+            connection.timer.awaitingInput()
         default:
             close(connection)
         }
         return false
-    }
-
-    private func updateReadDeadline(_ connection: Connection) {
-        if let head = connection.headReceivedAt {
-            connection.deadline = head + configuration.bodyReadTimeout.milliseconds
-        } else if let start = connection.requestStartedAt {
-            connection.deadline = start + configuration.headerReadTimeout.milliseconds
-        }
     }
 
     /// Hands the request to the responder; an answer given before it returns is queued at once.
@@ -360,9 +332,7 @@ final class EventLoop: @unchecked Sendable {
             body: parsed.body, remoteAddress: connection.peer)
         connection.phase = .awaitingResponse(
             method: request.method, version: request.version, keepAlive: parsed.keepAlive)
-        connection.deadline = .max
-        connection.requestStartedAt = nil
-        connection.headReceivedAt = nil
+        connection.timer.dispatched()
         connection.continueSent = false
         let id = connection.id
         let reply = HTTPReply(
@@ -385,99 +355,5 @@ final class EventLoop: @unchecked Sendable {
         connection.phase = .closing
         writer.encode(
             .text(error.status, error.reason), for: .get, version: .http11, keepAlive: false, into: &connection.output)
-    }
-
-    // MARK: Writing
-
-    /// Queues the response to the request the connection is waiting on.
-    private func answer(_ connection: Connection, with response: HTTPResponse) {
-        guard case .awaitingResponse(let method, let version, let wantsKeepAlive) = connection.phase else { return }
-        let keepAlive = wantsKeepAlive && !response.closesConnection && !draining
-        writer.encode(response, for: method, version: version, keepAlive: keepAlive, into: &connection.output)
-        connection.phase = keepAlive ? .reading : .closing
-    }
-
-    /// Writes queued output. True when all of it is out and the connection may go on.
-    private func writeOut(_ connection: Connection) -> Bool {
-        let wroteSomething = connection.hasPendingOutput
-        while connection.hasPendingOutput {
-            let sent = connection.output.send(to: connection.fd)
-            if sent > 0 {
-                continue
-            } else if errno == EAGAIN || errno == EWOULDBLOCK {
-                connection.deadline = monotonicMilliseconds() + configuration.writeTimeout.milliseconds
-                return false
-            } else if errno != EINTR {
-                close(connection)
-                return false
-            }
-        }
-        switch connection.phase {
-        case .closing:
-            shutdown(connection.fd, Int32(SHUT_WR))
-            connection.phase = .lingering
-            connection.deadline = monotonicMilliseconds() + 2000
-            discardInput(connection)
-            return false
-        case .reading:
-            if draining && connection.unconsumedCount == 0 {
-                close(connection)
-                return false
-            }
-            if wroteSomething && connection.unconsumedCount == 0 {
-                connection.deadline = monotonicMilliseconds() + configuration.idleTimeout.milliseconds
-            }
-            return true
-        case .awaitingResponse:
-            return true
-        case .lingering:
-            return false
-        }
-    }
-
-    /// After our final response: read and drop whatever the client still sends, until it closes.
-    private func discardInput(_ connection: Connection) {
-        while true {
-            let count = scratch.withUnsafeMutableBytes { read(connection.fd, $0.baseAddress, $0.count) }
-            if count > 0 { continue }
-            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
-            if count < 0 && errno == EINTR { continue }
-            close(connection)
-            return
-        }
-    }
-
-    // MARK: Deadlines and closing
-
-    private func sweep(_ now: UInt64) {
-        for connection in Array(connections.values) where connection.deadline <= now {
-            switch connection.phase {
-            case .reading where connection.hasPendingOutput:
-                metrics.increment("http_server_timeouts_total", ["phase": "write"])
-                close(connection)
-            case .reading where connection.unconsumedCount > 0:
-                let phase = connection.headReceivedAt == nil ? "header" : "body"
-                metrics.increment("http_server_timeouts_total", ["phase": phase])
-                logger.info("client too slow", ["peer": connection.peer, "phase": phase])
-                connection.phase = .awaitingResponse(method: .get, version: .http11, keepAlive: false)
-                answer(connection, with: .text(.requestTimeout, "request timeout"))
-                _ = writeOut(connection)
-            case .reading:
-                close(connection)  // idle keep-alive connection, or one that never sent a byte
-            case .closing, .lingering:
-                if connection.hasPendingOutput { metrics.increment("http_server_timeouts_total", ["phase": "write"]) }
-                close(connection)
-            case .awaitingResponse:
-                break
-            }
-        }
-    }
-
-    private func close(_ connection: Connection) {
-        guard connections.removeValue(forKey: connection.id) != nil else { return }
-        connection.isClosed = true
-        Glibc.close(connection.fd)
-        gate.release()
-        metrics.set("http_server_open_connections", to: Double(gate.count))
     }
 }

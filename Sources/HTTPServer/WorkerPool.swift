@@ -1,11 +1,15 @@
 import Foundation
+import Locking
 
 /// A fixed set of threads that run submitted jobs in FIFO order. Handlers may block here.
 final class WorkerPool: Sendable {
-    private let condition = NSCondition()
-    nonisolated(unsafe) private var jobs: [@Sendable () -> Void] = []
-    nonisolated(unsafe) private var head = 0
-    nonisolated(unsafe) private var stopping = false
+    private struct Queue {
+        var jobs: [@Sendable () -> Void] = []
+        var head = 0
+        var stopping = false
+    }
+
+    private let queue = GuardedState(Queue())
 
     init(threadCount: Int, name: String) {
         for index in 0..<max(1, threadCount) {
@@ -17,36 +21,29 @@ final class WorkerPool: Sendable {
     }
 
     func submit(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
+        queue.withLock(wake: .one) { $0.jobs.append(job) }
     }
 
     /// Lets queued jobs finish, then ends the threads.
     func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        condition.unlock()
+        queue.withLock(wake: .all) { $0.stopping = true }
     }
 
     private func workLoop() {
-        while true {
-            condition.lock()
-            while head == jobs.count && !stopping { condition.wait() }
-            if head == jobs.count {
-                condition.unlock()
-                return
+        while let job = nextJob() { job() }
+    }
+
+    /// The oldest queued job; nil once stopping with none left.
+    private func nextJob() -> (@Sendable () -> Void)? {
+        queue.waiting { queue in
+            guard queue.head < queue.jobs.count else { return queue.stopping ? .finished(nil) : .untilWoken }
+            let job = queue.jobs[queue.head]
+            queue.head += 1
+            if queue.head == queue.jobs.count {
+                queue.jobs.removeAll(keepingCapacity: true)
+                queue.head = 0
             }
-            let job = jobs[head]
-            head += 1
-            if head == jobs.count {
-                jobs.removeAll(keepingCapacity: true)
-                head = 0
-            }
-            condition.unlock()
-            job()
+            return .finished(job)
         }
     }
 }

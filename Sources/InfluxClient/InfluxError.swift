@@ -17,13 +17,4 @@ public enum InfluxError: Error, Equatable, Sendable, CustomStringConvertible {
         case .queryFailed(let message): "InfluxDB query failed: \(message)"
         }
     }
-
-    /// Worth retrying later unchanged: transport errors, 429, and 5xx.
-    public var isTransient: Bool {
-        switch self {
-        case .unreachable: true
-        case .server(let status, _, _): status == 429 || status >= 500
-        case .invalidResponse, .queryFailed: false
-        }
-    }
 }

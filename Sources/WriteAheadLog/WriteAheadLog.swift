@@ -1,5 +1,7 @@
 public import Foundation
 import Glibc
+import Locking
+import Synchronization
 
 /// An append-only log of byte payloads in segment files, with group commit.
 ///
@@ -12,37 +14,44 @@ import Glibc
 /// completes them (page cache). One consumer reads the durable records in order and confirms them
 /// once delivered; whole segments behind the confirmed position are deleted, and a checkpoint file
 /// remembers the position across restarts.
-public final class WriteAheadLog: @unchecked Sendable {
+public final class WriteAheadLog: Sendable {
     public typealias Completion = @Sendable (Result<Void, WriteAheadLogError>) -> Void
 
-    // Every mutable property below is guarded by `condition`, whose waiters are readers and `close`.
-    private let condition = NSCondition()
     public let configuration: WriteAheadLogConfiguration
     public let recovery: WriteAheadLogRecovery
 
-    /// How far each segment may be read: written and, with fsync on, synced.
-    private var segmentEnds: [UInt64: Int] = [:]
-    private var writeSegment: UInt64
-    private var writeFD: Int32 = -1
-    private var writtenEnd = 0
-    /// Records appended but not yet flushed, per appending thread.
-    private var unflushed: [pthread_t: PendingGroup] = [:]
-    private var unflushedBytes = 0
-    /// Flushed records waiting for the committer (fsync on).
-    private var queued = PendingGroup()
-    private var bufferedBytes = 0
-    private var bufferedLines = 0
-    /// A waiting reader is woken only once this much is buffered.
-    private var readerWants = (lines: 1, bytes: 1)
-    private var confirmed: LogPosition
-    private var closing = false
-    private var appends = 0
-    private var syncs = 0
+    /// What appenders, the committer, the reader and `close` share. Its waiters are the reader
+    /// (for records to read) and `close`.
+    private struct Shared {
+        /// How far each segment may be read: written and, with fsync on, synced.
+        var segmentEnds: [UInt64: Int] = [:]
+        /// The segment appends go to, as far as readers know.
+        var writeSegment: UInt64
+        /// Records appended but not yet flushed, per appending thread.
+        var unflushed: [pthread_t: PendingGroup] = [:]
+        var unflushedBytes = 0
+        /// Flushed records waiting for the committer (fsync on).
+        var queued = PendingGroup()
+        var bufferedBytes = 0
+        var bufferedLines = 0
+        /// A waiting reader is woken only once this much is buffered.
+        var readerWants = (lines: 1, bytes: 1)
+        var confirmed: LogPosition
+        var closing = false
+        var appends = 0
+        var syncs = 0
+    }
 
-    /// The committer sleeps on its own condition, so appends never wake readers needlessly.
-    private let commitSignal = NSCondition()
-    private var commitRequested = false
-    private var commitStopping = false
+    /// The committer's wake-ups, apart from `shared` so appends never wake the reader needlessly.
+    private struct CommitRequests {
+        var requested = false
+        var stopping = false
+    }
+
+    private let shared: GuardedState<Shared>
+    private let commits = GuardedState(CommitRequests())
+    /// Taken by whichever thread writes (see `SegmentWriter`); never while it waits for `shared`.
+    private let writer: Mutex<SegmentWriter>
     private let committerDone = DispatchSemaphore(value: 0)
 
     /// Records encoded back to back, and their appenders.
@@ -71,24 +80,30 @@ public final class WriteAheadLog: @unchecked Sendable {
         if !ids.contains(start.segment) {
             start = LogPosition(segment: ids.first { $0 > start.segment } ?? 0, offset: 0)
         }
+        // New appends always go to a fresh segment, so recovered segments are never written again.
+        let writeSegment = (ids.last ?? 0) + 1
+        var state = Shared(
+            writeSegment: writeSegment,
+            confirmed: ids.isEmpty ? LogPosition(segment: writeSegment, offset: 0) : start)
         var recovery = WriteAheadLogRecovery()
         for id in ids {
             let scan = try Self.scan(segment: id, in: directory, countingFrom: start, isLast: id == ids.last)
-            segmentEnds[id] = scan.end
-            bufferedBytes += scan.bufferedBytes
-            bufferedLines += scan.bufferedLines
+            state.segmentEnds[id] = scan.end
+            state.bufferedBytes += scan.bufferedBytes
+            state.bufferedLines += scan.bufferedLines
             recovery.records += scan.bufferedRecords
             recovery.lines += scan.bufferedLines
             recovery.truncatedBytes += scan.truncatedBytes
             recovery.corruptBytes += scan.corruptBytes
         }
         self.recovery = recovery
-        confirmed = start
-        // New appends always go to a fresh segment, so recovered segments are never written again.
-        writeSegment = (ids.last ?? 0) + 1
-        writeFD = try Self.createSegment(writeSegment, in: directory, durable: configuration.fsync)
-        segmentEnds[writeSegment] = 0
-        if ids.isEmpty { confirmed = LogPosition(segment: writeSegment, offset: 0) }
+        state.segmentEnds[writeSegment] = 0
+        shared = GuardedState(state)
+        writer = Mutex(
+            SegmentWriter(
+                segment: writeSegment,
+                fd: try Self.createSegment(writeSegment, in: directory, durable: configuration.fsync),
+                directory: directory, segmentBytes: configuration.segmentBytes, durable: configuration.fsync))
         if configuration.fsync {
             let thread = Thread { [self] in commitLoop() }
             thread.name = "wal-committer"
@@ -105,20 +120,19 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// fsync on on the committer thread, after the sync that covers it. A refusal completes at once.
     public func append(_ payload: [UInt8], lineCount: Int, completion: @escaping Completion) {
         let thread = pthread_self()
-        condition.lock()
-        let refusal = refusal(adding: RecordFormat.headerBytes + payload.count)
-        if refusal == nil {
-            var group = unflushed.removeValue(forKey: thread) ?? PendingGroup()  // moved out: no copy
+        let refused = shared.withLock { state -> WriteAheadLogError? in
+            if let refused = refusal(adding: RecordFormat.headerBytes + payload.count, to: state) { return refused }
+            var group = state.unflushed.removeValue(forKey: thread) ?? PendingGroup()  // moved out: no copy
             let start = group.bytes.count
             RecordFormat.encode(
                 payload, lineCount: lineCount, appendedAt: Self.wallClockMilliseconds(), into: &group.bytes)
             group.lines += lineCount
             group.completions.append(completion)
-            unflushedBytes += group.bytes.count - start
-            unflushed[thread] = group
+            state.unflushedBytes += group.bytes.count - start
+            state.unflushed[thread] = group
+            return nil
         }
-        condition.unlock()
-        if let refusal { completion(.failure(refusal)) }
+        if let refused { completion(.failure(refused)) }
     }
 
     /// Appends and waits until the record is durable.
@@ -137,146 +151,105 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// Hands on what this thread appended since its last flush: with fsync off writes it (one
     /// `write`) and completes those appends; with fsync on queues it and wakes the committer.
     public func flush() {
-        condition.lock()
-        guard let group = unflushed.removeValue(forKey: pthread_self()) else { return condition.unlock() }
-        unflushedBytes -= group.bytes.count
-        guard configuration.fsync, !closing else {
-            let result = closing ? .failure(.closed) : writeAtEnd(group)
-            condition.unlock()
-            for completion in group.completions { completion(result) }
-            return
+        let thread = pthread_self()
+        // With fsync off the write happens under `shared`'s lock: concurrent flushes then reach the
+        // file in the order they publish, so a segment's readable end only ever grows.
+        let outcome = shared.update { state -> (FlushOutcome, Wake) in
+            guard let group = state.unflushed.removeValue(forKey: thread) else { return (.nothing, .none) }
+            state.unflushedBytes -= group.bytes.count
+            if state.closing { return (.completed(group, .failure(.closed)), .none) }
+            if configuration.fsync {
+                state.queued.add(group)
+                return (.queued, .none)
+            }
+            switch writer.withLock({ $0.append(group.bytes) }) {
+            case .success(let written):
+                return (.completed(group, .success(())), publish(group, at: written, in: &state))
+            case .failure(let error): return (.completed(group, .failure(error)), .none)
+            }
         }
-        queued.add(group)
-        condition.unlock()
-        commitSignal.lock()
-        commitRequested = true
-        commitSignal.signal()
-        commitSignal.unlock()
+        switch outcome {
+        case .nothing: break
+        case .queued: commits.withLock(wake: .one) { $0.requested = true }
+        case .completed(let group, let result): for completion in group.completions { completion(result) }
+        }
     }
 
-    /// Called with the lock held: why `count` more bytes cannot be taken, if they cannot.
-    private func refusal(adding count: Int) -> WriteAheadLogError? {
-        if closing { return .closed }
-        guard bufferedBytes + unflushedBytes + queued.bytes.count + count <= configuration.maxBufferedBytes else {
+    private enum FlushOutcome {
+        case nothing
+        /// Handed to the committer (fsync on).
+        case queued
+        case completed(PendingGroup, Result<Void, WriteAheadLogError>)
+    }
+
+    /// Why `count` more bytes cannot be taken, if they cannot.
+    private func refusal(adding count: Int, to state: Shared) -> WriteAheadLogError? {
+        if state.closing { return .closed }
+        let held = state.bufferedBytes + state.unflushedBytes + state.queued.bytes.count
+        guard held + count <= configuration.maxBufferedBytes else {
             return .full(limit: configuration.maxBufferedBytes)
         }
         return nil
     }
 
-    /// Called with the lock held (fsync off): writes the group and makes it readable.
-    private func writeAtEnd(_ group: PendingGroup) -> Result<Void, WriteAheadLogError> {
-        let result = nextSegmentIfFull(adding: group.bytes.count).flatMap { fd in
-            if let fd { adopt(fd) }
-            return writeToSegment(group.bytes)
-        }
-        if case .success = result { publish(group) }
-        return result
-    }
-
-    /// A new segment file when `count` more bytes would overfill the current one; `adopt` it under the lock.
-    private func nextSegmentIfFull(adding count: Int) -> Result<Int32?, WriteAheadLogError> {
-        guard writtenEnd > 0 && writtenEnd + count > configuration.segmentBytes else { return .success(nil) }
-        do throws(WriteAheadLogError) {
-            return .success(
-                try Self.createSegment(writeSegment + 1, in: configuration.directory, durable: configuration.fsync))
-        } catch {
-            return .failure(error)
-        }
-    }
-
-    /// Called with the lock held.
-    private func adopt(_ fd: Int32) {
-        close(writeFD)
-        writeSegment += 1
-        writeFD = fd
-        writtenEnd = 0
-        segmentEnds[writeSegment] = 0
-    }
-
-    /// Writes at the end of the current segment, and syncs when the log is configured to. Only one
-    /// thread writes: the appender holding the lock (fsync off) or the committer (fsync on).
-    private func writeToSegment(_ bytes: [UInt8]) -> Result<Void, WriteAheadLogError> {
-        let start = writtenEnd
-        guard Self.pwriteFully(writeFD, bytes, at: start), !configuration.fsync || fdatasync(writeFD) == 0 else {
-            let error = WriteAheadLogError.io(
-                "cannot write segment \(writeSegment): \(String(cString: strerror(errno)))")
-            _ = ftruncate(writeFD, off_t(start))  // leave no partial record behind
-            return .failure(error)
-        }
-        writtenEnd = start + bytes.count
-        return .success(())
-    }
-
-    /// Called with the lock held, after the group was written: its records become readable and count as buffered.
-    private func publish(_ group: PendingGroup) {
-        segmentEnds[writeSegment] = writtenEnd
-        bufferedBytes += group.bytes.count
-        bufferedLines += group.lines
-        appends += group.completions.count
-        if bufferedLines >= readerWants.lines || bufferedBytes >= readerWants.bytes { condition.broadcast() }
+    /// After the group was written: its records become readable and count as buffered. Wakes the
+    /// reader once it has what it waits for.
+    private func publish(_ group: PendingGroup, at written: SegmentWriter.Written, in state: inout Shared) -> Wake {
+        state.writeSegment = written.segment
+        state.segmentEnds[written.segment] = written.end
+        state.bufferedBytes += group.bytes.count
+        state.bufferedLines += group.lines
+        state.appends += group.completions.count
+        let wanted = state.bufferedLines >= state.readerWants.lines || state.bufferedBytes >= state.readerWants.bytes
+        return wanted ? .all : .none
     }
 
     private func commitLoop() {
         while true {
-            commitSignal.lock()
-            while !commitRequested && !commitStopping { commitSignal.wait() }
-            commitRequested = false
-            let stopping = commitStopping
-            commitSignal.unlock()
-
-            condition.lock()
-            let group = queued
-            queued = PendingGroup()
-            condition.unlock()
+            let stopping = commits.waiting { requests -> Waiting<Bool> in
+                guard requests.requested || requests.stopping else { return .untilWoken }
+                requests.requested = false
+                return .finished(requests.stopping)
+            }
+            let group = shared.withLock { state in
+                defer { state.queued = PendingGroup() }
+                return state.queued
+            }
             if group.completions.isEmpty {
                 if stopping { break }
                 continue
             }
-            // Written outside the lock: with fsync on only this thread writes, and readers go on meanwhile.
-            let result = nextSegmentIfFull(adding: group.bytes.count).flatMap { fd in
-                if let fd { withLock { adopt(fd) } }
-                return writeToSegment(group.bytes)
+            // Written and synced outside `shared`'s lock: appenders and the reader go on meanwhile.
+            let written = writer.withLock { $0.append(group.bytes) }
+            shared.update { state in
+                state.syncs += 1
+                guard case .success(let at) = written else { return ((), .none) }
+                return ((), publish(group, at: at, in: &state))
             }
-            condition.lock()
-            syncs += 1
-            if case .success = result { publish(group) }
-            condition.unlock()
+            let result = written.map { _ in () }
             for completion in group.completions { completion(result) }
         }
         committerDone.signal()
     }
 
-    private func withLock(_ body: () -> Void) {
-        condition.lock()
-        body()
-        condition.unlock()
-    }
-
     // MARK: Reading and confirming (one consumer)
 
     /// Where reading starts after a restart: the first unconfirmed record.
-    public var confirmedPosition: LogPosition {
-        condition.lock()
-        defer { condition.unlock() }
-        return confirmed
-    }
+    public var confirmedPosition: LogPosition { shared.withLock { $0.confirmed } }
 
     /// Reads records from `position` in order, up to the limits (at least one record when any is
     /// there). Waits for data until `deadline`; returns empty at the deadline or once closed and drained.
     public func read(
         from position: LogPosition, maxBytes: Int, maxLines: Int, until deadline: Date
     ) throws(WriteAheadLogError) -> [LogRecord] {
-        condition.lock()
-        var cursor = position
-        var end = 0
-        while true {
-            cursor = normalised(cursor)
-            end = segmentEnds[cursor.segment] ?? 0
-            if end > cursor.offset { break }
-            if closing && queued.completions.isEmpty { break }
-            if !condition.wait(until: deadline) { break }
+        let (cursor, end) = shared.waiting { state -> Waiting<(LogPosition, Int)> in
+            let cursor = Self.normalised(position, in: state)
+            let end = state.segmentEnds[cursor.segment] ?? 0
+            if end > cursor.offset || (state.closing && state.queued.completions.isEmpty) || Date() >= deadline {
+                return .finished((cursor, end))
+            }
+            return .until(deadline)
         }
-        condition.unlock()
         guard end > cursor.offset else { return [] }
         return try Self.readRecords(
             segment: cursor.segment, in: configuration.directory, from: cursor.offset, to: end, maxBytes: maxBytes,
@@ -286,20 +259,22 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// Waits until at least `lines` lines or `bytes` bytes are buffered (unconfirmed), the log
     /// closes, or `deadline` passes. Appends wake the reader only when that is reached.
     public func waitForBuffered(lines: Int, bytes: Int, until deadline: Date) {
-        condition.lock()
-        readerWants = (lines, bytes)
-        while bufferedLines < lines && bufferedBytes < bytes && !closing {
-            if !condition.wait(until: deadline) { break }
+        shared.withLock { $0.readerWants = (lines, bytes) }
+        shared.waiting { state -> Waiting<Void> in
+            let enough = state.bufferedLines >= lines || state.bufferedBytes >= bytes
+            if enough || state.closing || Date() >= deadline {
+                state.readerWants = (1, 1)
+                return .finished(())
+            }
+            return .until(deadline)
         }
-        readerWants = (1, 1)
-        condition.unlock()
     }
 
     /// A position at the end of a finished segment moves to the start of the next one.
-    private func normalised(_ position: LogPosition) -> LogPosition {
+    private static func normalised(_ position: LogPosition, in state: Shared) -> LogPosition {
         var position = position
-        while position.segment != writeSegment, position.offset >= (segmentEnds[position.segment] ?? 0),
-            let next = segmentEnds.keys.filter({ $0 > position.segment }).min()
+        while position.segment != state.writeSegment, position.offset >= (state.segmentEnds[position.segment] ?? 0),
+            let next = state.segmentEnds.keys.filter({ $0 > position.segment }).min()
         {
             position = LogPosition(segment: next, offset: 0)
         }
@@ -311,25 +286,27 @@ public final class WriteAheadLog: @unchecked Sendable {
         guard let last = records.last else { return }
         let bytes = records.reduce(0) { $0 + RecordFormat.headerBytes + $1.payload.count }
         let lines = records.reduce(0) { $0 + $1.lineCount }
-        condition.lock()
-        confirmed = last.end
-        bufferedBytes -= bytes
-        bufferedLines -= lines
-        let finished = segmentEnds.keys.filter { $0 < last.end.segment }
-        for id in finished { segmentEnds[id] = nil }
-        condition.unlock()
+        let finished = shared.withLock { state in
+            state.confirmed = last.end
+            state.bufferedBytes -= bytes
+            state.bufferedLines -= lines
+            let finished = state.segmentEnds.keys.filter { $0 < last.end.segment }
+            for id in finished { state.segmentEnds[id] = nil }
+            return finished
+        }
         for id in finished { unlink(Self.path(of: id, in: configuration.directory)) }
         Self.writeCheckpoint(last.end, in: configuration.directory)
     }
 
     public var status: WriteAheadLogStatus {
-        condition.lock()
-        let position = normalised(confirmed)
-        let end = segmentEnds[position.segment] ?? 0
-        var status = WriteAheadLogStatus(
-            bufferedBytes: bufferedBytes, bufferedLines: bufferedLines, oldestAppendedAt: nil,
-            segments: segmentEnds.count, appends: appends, syncs: syncs)
-        condition.unlock()
+        let (snapshot, position, end) = shared.withLock { state in
+            let position = Self.normalised(state.confirmed, in: state)
+            let status = WriteAheadLogStatus(
+                bufferedBytes: state.bufferedBytes, bufferedLines: state.bufferedLines, oldestAppendedAt: nil,
+                segments: state.segmentEnds.count, appends: state.appends, syncs: state.syncs)
+            return (status, position, state.segmentEnds[position.segment] ?? 0)
+        }
+        var status = snapshot
         if end > position.offset {
             status.oldestAppendedAt = Self.appendedAt(
                 segment: position.segment, offset: position.offset, in: configuration.directory)
@@ -340,26 +317,18 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// Refuses further appends, fails those never flushed, and lets the committer finish the pending
     /// sync. Unconfirmed records stay on disk.
     public func close() {
-        condition.lock()
-        let alreadyClosing = closing
-        closing = true
-        let abandoned = unflushed.values.flatMap(\.completions)
-        unflushed = [:]
-        unflushedBytes = 0
-        condition.broadcast()
-        condition.unlock()
+        let (alreadyClosing, abandoned) = shared.withLock(wake: .all) { state in
+            defer {
+                state.closing = true
+                state.unflushed = [:]
+                state.unflushedBytes = 0
+            }
+            return (state.closing, state.unflushed.values.flatMap(\.completions))
+        }
         for completion in abandoned { completion(.failure(.closed)) }
         guard !alreadyClosing else { return }
-        commitSignal.lock()
-        commitStopping = true
-        commitSignal.signal()
-        commitSignal.unlock()
+        commits.withLock(wake: .one) { $0.stopping = true }
         committerDone.wait()
-        condition.lock()
-        close(writeFD)
-        writeFD = -1
-        condition.unlock()
+        writer.withLock { $0.close() }
     }
-
-    private func close(_ fd: Int32) { if fd >= 0 { _ = Glibc.close(fd) } }
 }

@@ -62,7 +62,7 @@ import Testing
                 Issue.record("unexpected \(error)")
                 return
             }
-            #expect(error.isTransient)
+            #expect(error.writeRemedy == .retry(afterSeconds: nil))
         }
     }
 

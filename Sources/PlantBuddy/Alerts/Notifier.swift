@@ -1,11 +1,12 @@
 import CurlClient
 import Foundation
+import Locking
 import Observability
 
 /// Delivers notifications to users' channels on its own thread, off the request path: /notify only
 /// queues. Each delivery is retried with exponential backoff; a final failure is logged and counted
 /// (the notification is still on the user's page).
-final class Notifier: @unchecked Sendable {
+final class Notifier: Sendable {
     private struct Delivery {
         var notification: PlantNotification
         var channel: Channel
@@ -31,10 +32,12 @@ final class Notifier: @unchecked Sendable {
     private let firstRetry: TimeInterval
     private let logger: Logger
     private let metrics: Metrics
-    // Guarded by `condition`.
-    private let condition = NSCondition()
-    private var queue: [Delivery] = []
-    private var stopping = false
+    private struct Queue {
+        var deliveries: [Delivery] = []
+        var stopping = false
+    }
+
+    private let queue = GuardedState(Queue())
 
     init(mail: MailSettings?, attempts: Int, firstRetry: Duration, logger: Logger, metrics: Metrics) {
         var configuration = CurlClientConfiguration()
@@ -65,38 +68,16 @@ final class Notifier: @unchecked Sendable {
             }
         }
         guard !deliveries.isEmpty else { return }
-        condition.lock()
-        queue += deliveries
-        condition.signal()
-        condition.unlock()
+        queue.withLock(wake: .one) { $0.deliveries += deliveries }
     }
 
     /// Ends the thread; deliveries still queued are dropped (the notifications stay on the page).
     func stop() {
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
+        queue.withLock(wake: .all) { $0.stopping = true }
     }
 
     private func run() {
-        while true {
-            condition.lock()
-            while !stopping && (queue.isEmpty || queue.allSatisfy({ $0.due > Date() })) {
-                if queue.isEmpty {
-                    condition.wait()
-                } else {
-                    _ = condition.wait(until: queue.map(\.due).min()!)
-                }
-            }
-            if stopping {
-                condition.unlock()
-                return
-            }
-            let index = queue.firstIndex { $0.due <= Date() }!
-            var delivery = queue.remove(at: index)
-            condition.unlock()
-
+        while var delivery = nextDue() {
             do {
                 try deliver(delivery)
                 metrics.increment(
@@ -119,10 +100,21 @@ final class Notifier: @unchecked Sendable {
                     "plantbuddy_notification_deliveries_total", ["channel": delivery.channel.name, "result": "retried"])
                 logger.warning("notification delivery failed; will retry", fields)
                 delivery.due = Date().addingTimeInterval(firstRetry * pow(2, Double(delivery.attempt - 1)))
-                condition.lock()
-                queue.append(delivery)
-                condition.unlock()
+                queue.withLock { $0.deliveries.append(delivery) }
             }
+        }
+    }
+
+    /// Waits for a delivery that is due and takes it from the queue; nil once stopping.
+    private func nextDue() -> Delivery? {
+        queue.waiting { queue in
+            if queue.stopping { return .finished(nil) }
+            let now = Date()
+            if let index = queue.deliveries.firstIndex(where: { $0.due <= now }) {
+                return .finished(queue.deliveries.remove(at: index))
+            }
+            guard let soonest = queue.deliveries.map(\.due).min() else { return .untilWoken }
+            return .until(soonest)
         }
     }
 

@@ -1,9 +1,3 @@
-internal import CSystemLinux
-import Foundation
-import InfluxClient
-import Observability
-import WriteAheadLog
-
 /// How the forwarder batches and retries.
 public struct DeliveryPolicy: Sendable {
     /// 2,000 rather than InfluxDB's suggested 5,000: the same throughput here, but each batch is a

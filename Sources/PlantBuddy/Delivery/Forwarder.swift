@@ -1,13 +1,14 @@
 internal import CSystemLinux
 import Foundation
 import InfluxClient
+import Locking
 import Observability
 import WriteAheadLog
 
 /// Drains the write-ahead log into InfluxDB: one request at a time, in large batches, retrying
 /// transient failures forever, isolating lines InfluxDB refuses, and confirming records (so the log
 /// may delete them) only once every line in them was written or dead-lettered.
-final class Forwarder: @unchecked Sendable {
+final class Forwarder: Sendable {
     private let log: WriteAheadLog
     private let influx: InfluxDBClient
     private let policy: DeliveryPolicy
@@ -15,10 +16,12 @@ final class Forwarder: @unchecked Sendable {
     private let logger: Logger
     private let metrics: Metrics
 
-    // Guarded by `condition`.
-    private let condition = NSCondition()
-    private var draining = false
-    private var drainDeadline = Date.distantFuture
+    private struct Shutdown {
+        var draining = false
+        var deadline = Date.distantFuture
+    }
+
+    private let shutdown = GuardedState(Shutdown())
     private let finished = DispatchSemaphore(value: 0)
 
     init(
@@ -46,19 +49,14 @@ final class Forwarder: @unchecked Sendable {
 
     /// Delivers what it can within the grace period, then returns; the rest stays in the log.
     func stop() {
-        condition.lock()
-        draining = true
-        drainDeadline = Date().addingTimeInterval(policy.shutdownGrace.seconds)
-        condition.broadcast()
-        condition.unlock()
+        shutdown.withLock(wake: .all) { shutdown in
+            shutdown.draining = true
+            shutdown.deadline = Date().addingTimeInterval(policy.shutdownGrace.seconds)
+        }
         finished.wait()
     }
 
-    private var isDraining: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return draining
-    }
+    private var isDraining: Bool { shutdown.withLock { $0.draining } }
 
     private func run() {
         var cursor = log.confirmedPosition
@@ -112,97 +110,87 @@ final class Forwarder: @unchecked Sendable {
         whole.reserveCapacity(batch.reduce(0) { $0 + $1.payload.count })
         for record in batch { whole += record.payload }
         var lines: [ArraySlice<UInt8>]?
-        var pending = [0..<batch.reduce(0) { $0 + $1.lineCount }]
-        var attempt = 0
-        while let range = pending.last {
-            var body = whole
-            if let lines {
-                body = []
-                body.reserveCapacity(range.count * 64)
-                for line in lines[range] {
-                    body += line
-                    body.append(UInt8(ascii: "\n"))
-                }
-            }
+        var bisector = BatchBisector(lineCount: batch.reduce(0) { $0 + $1.lineCount })
+        var failures = 0
+        while let range = bisector.next {
             do {
-                let sent = try influx.write(body)
-                pending.removeLast()
+                let sent = try influx.write(lines.map { Self.join($0[range]) } ?? whole)
+                bisector.settle()
                 metrics.increment("plantbuddy_batches_sent_total")
                 metrics.increment("plantbuddy_influx_write_bytes_total", by: Double(sent))
                 metrics.increment("plantbuddy_points_written_total", by: Double(range.count))
-                if attempt > 0 { logger.info("InfluxDB writes recovered", ["attempts": String(attempt + 1)]) }
-                attempt = 0
+                if failures > 0 { logger.info("InfluxDB writes recovered", ["attempts": String(failures + 1)]) }
+                failures = 0
             } catch {
                 metrics.set("plantbuddy_influx_last_error_timestamp_seconds", to: Date().timeIntervalSince1970)
                 metrics.replace(
                     "plantbuddy_influx_last_error_info", ["error": String(error.description.prefix(200))], with: 1)
-                let remedy = Self.remedy(for: error)
-                if case .split = remedy, lines == nil {
-                    let split = whole.split(separator: UInt8(ascii: "\n"))
-                    lines = split
-                    pending = [0..<split.count]
-                }
-                switch remedy {
-                case .split where pending.last!.count == 1:
-                    if deadLetter(lines![pending.last!.lowerBound], error) {
-                        pending.removeLast()
+                switch error.writeRemedy {
+                case .refuseLines:
+                    if lines == nil {
+                        lines = whole.split(separator: UInt8(ascii: "\n"))
+                        bisector = BatchBisector(lineCount: lines!.count)
+                    }
+                    guard let single = bisector.refuse() else { continue }
+                    if deadLetter(lines![single], error) {
+                        bisector.settle()
                     } else {
                         guard pause(for: policy.retryMax) else { return false }
                     }
-                case .split:
-                    let current = pending.removeLast()
-                    let middle = current.lowerBound + current.count / 2
-                    pending += [middle..<current.upperBound, current.lowerBound..<middle]
-                case .retry(let retryAfter, let operatorMustAct):
-                    attempt += 1
-                    let delay = backoff(attempt: attempt, retryAfter: retryAfter, slowly: operatorMustAct)
-                    metrics.increment("plantbuddy_batches_retried_total")
-                    metrics.increment(
-                        "plantbuddy_influx_write_errors_total",
-                        ["kind": operatorMustAct ? "configuration" : "transient"])
-                    let fields: KeyValuePairs<String, String> = [
-                        "lines": String(range.count), "attempt": String(attempt),
-                        "retry_in": String(format: "%.1fs", delay.seconds), "error": error.description,
-                    ]
-                    if operatorMustAct {
-                        logger.error(
-                            "InfluxDB refused the gateway (check INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET/INFLUX_DB); data is kept",
-                            fields)
-                    } else {
-                        logger.warning("InfluxDB write failed; data is kept and will be retried", fields)
+                case .retry(let retryAfter):
+                    failures += 1
+                    guard retry(range, error, attempt: failures, retryAfter: retryAfter, operatorMustAct: false) else {
+                        return false
                     }
-                    guard pause(for: delay) else { return false }
+                case .fixConfiguration:
+                    failures += 1
+                    guard retry(range, error, attempt: failures, retryAfter: nil, operatorMustAct: true) else {
+                        return false
+                    }
                 }
             }
         }
         return true
     }
 
-    private enum Remedy {
-        case retry(after: Duration?, operatorMustAct: Bool)
-        /// The data itself is refused: halve the batch until the bad lines stand alone.
-        case split
+    private static func join(_ lines: ArraySlice<ArraySlice<UInt8>>) -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(lines.count * 64)
+        for line in lines {
+            body += line
+            body.append(UInt8(ascii: "\n"))
+        }
+        return body
     }
 
-    private static func remedy(for error: InfluxError) -> Remedy {
-        switch error {
-        case .unreachable, .invalidResponse, .queryFailed: .retry(after: nil, operatorMustAct: false)
-        case .server(let status, _, let retryAfter):
-            switch status {
-            case 401, 403, 404: .retry(after: nil, operatorMustAct: true)
-            case 429, 500...599: .retry(after: retryAfter.map { .seconds($0) }, operatorMustAct: false)
-            case 400...499: .split
-            default: .retry(after: nil, operatorMustAct: false)
-            }
+    /// Logs and counts the failure, then waits out the backoff. False if shutdown ended the wait.
+    private func retry(
+        _ range: Range<Int>, _ error: InfluxError, attempt: Int, retryAfter: Int?, operatorMustAct: Bool
+    ) -> Bool {
+        let delay = backoff(attempt: attempt, retryAfter: retryAfter, slowly: operatorMustAct)
+        metrics.increment("plantbuddy_batches_retried_total")
+        metrics.increment(
+            "plantbuddy_influx_write_errors_total", ["kind": operatorMustAct ? "configuration" : "transient"])
+        let fields: KeyValuePairs<String, String> = [
+            "lines": String(range.count), "attempt": String(attempt),
+            "retry_in": String(format: "%.1fs", delay.seconds), "error": error.description,
+        ]
+        if operatorMustAct {
+            logger.error(
+                "InfluxDB refused the gateway (check INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET/INFLUX_DB); data is kept",
+                fields)
+        } else {
+            logger.warning("InfluxDB write failed; data is kept and will be retried", fields)
         }
+        return pause(for: delay)
     }
 
     /// Exponential backoff with jitter (a random point in the upper half), never less than Retry-After.
-    private func backoff(attempt: Int, retryAfter: Duration?, slowly: Bool) -> Duration {
+    private func backoff(attempt: Int, retryAfter: Int?, slowly: Bool) -> Duration {
         let cap = policy.retryMax.seconds
         let base = slowly ? cap : min(cap, policy.retryInitial.seconds * pow(2, Double(min(attempt - 1, 30))))
         let jittered = Double.random(in: base / 2...base)
-        let delay = max(jittered, min(retryAfter?.seconds ?? 0, 600))
+        let delay = max(jittered, Double(min(retryAfter ?? 0, 600)))
         return .milliseconds(Int64(delay * 1000))
     }
 
@@ -230,13 +218,11 @@ final class Forwarder: @unchecked Sendable {
     /// Sleeps, but wakes early to give up once shutdown's grace period is over. False then.
     private func pause(for delay: Duration) -> Bool {
         let wakeAt = Date().addingTimeInterval(delay.seconds)
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            if draining && Date() >= drainDeadline { return false }
-            let until = min(wakeAt, drainDeadline)
-            if Date() >= wakeAt { return true }
-            _ = condition.wait(until: until)
+        return shutdown.waiting { shutdown in
+            let now = Date()
+            if shutdown.draining && now >= shutdown.deadline { return .finished(false) }
+            if now >= wakeAt { return .finished(true) }
+            return .until(min(wakeAt, shutdown.deadline))
         }
     }
 }
