@@ -1,20 +1,22 @@
 import Dispatch
 import Foundation
 import Observability
+import Synchronization
 
 /// An HTTP/1.1 server on non-blocking sockets and epoll: a few I/O threads own all connections,
 /// and a worker pool runs the responder, so a handler that blocks never stalls any connection.
 public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     private let responder: any HTTPResponder
-    private let state = LockedState()
+    /// What `start` made; nothing waits on it, so a plain mutex.
+    private let running = Mutex(Running())
+    /// Left by each loop's thread when it ends.
+    private let stopped = DispatchGroup()
 
-    private final class LockedState: @unchecked Sendable {
-        let lock = NSLock()
+    private struct Running {
         var loops: [EventLoop] = []
         var workers: WorkerPool?
         var port: UInt16 = 0
-        let stopped = DispatchGroup()
     }
 
     public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder) {
@@ -28,6 +30,8 @@ public final class HTTPServer: Sendable {
         metrics.describe(
             "http_server_refused_requests_total", .counter, help: "Requests refused while parsing, by status.")
         metrics.describe("http_server_timeouts_total", .counter, help: "Connections cut off for slowness, by phase.")
+        metrics.describe("http_server_accept_errors_total", .counter, help: "accept() failures other than EAGAIN.")
+        metrics.describe("http_server_loop_errors_total", .counter, help: "epoll_wait failures that ended a loop.")
     }
 
     /// Binds, starts the threads, and returns the port it listens on.
@@ -46,16 +50,12 @@ public final class HTTPServer: Sendable {
                     configuration: configuration, responder: responder, workers: workers, gate: gate,
                     listener: listener))
         }
-        state.lock.lock()
-        state.loops = loops
-        state.workers = workers
-        state.port = port
-        state.lock.unlock()
+        running.withLock { $0 = Running(loops: loops, workers: workers, port: port) }
         for (index, loop) in loops.enumerated() {
-            state.stopped.enter()
-            let thread = Thread { [state] in
+            stopped.enter()
+            let thread = Thread { [stopped] in
                 loop.run()
-                state.stopped.leave()
+                stopped.leave()
             }
             thread.name = "http-io-\(index)"
             thread.start()
@@ -64,26 +64,16 @@ public final class HTTPServer: Sendable {
         return port
     }
 
-    public var port: UInt16 {
-        state.lock.lock()
-        defer { state.lock.unlock() }
-        return state.port
-    }
+    public var port: UInt16 { running.withLock { $0.port } }
 
     /// Stops accepting, closes idle connections, and lets in-flight requests finish (within the
     /// grace period). Returns at once; `waitUntilStopped()` waits for the end.
     public func shutdown() {
-        state.lock.lock()
-        let loops = state.loops
-        state.lock.unlock()
-        for loop in loops { loop.beginShutdown() }
+        for loop in running.withLock({ $0.loops }) { loop.beginShutdown() }
     }
 
     public func waitUntilStopped() {
-        state.stopped.wait()
-        state.lock.lock()
-        let workers = state.workers
-        state.lock.unlock()
-        workers?.stop()
+        stopped.wait()
+        running.withLock { $0.workers }?.stop()
     }
 }

@@ -19,6 +19,21 @@ private func parse(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Result<
     }
 }
 
+/// What the parser makes of a whole input: a request (its body's size), a wish for more bytes, or a refusal.
+private enum Outcome: Equatable {
+    case complete(bodyBytes: Int)
+    case needsMoreBytes
+    case refused(status: Int)
+}
+
+private func outcome(_ text: String, limits: HTTPLimits) -> Outcome {
+    switch parse(text, limits: limits) {
+    case .success(let request): .complete(bodyBytes: request.body.count)
+    case .failure(let error): .refused(status: error.status.code)
+    case nil: .needsMoreBytes
+    }
+}
+
 private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
     if case .failure(let error) = parse(text, limits: limits) { return error.status.code }
     return nil
@@ -128,16 +143,21 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
         // The request line counts its CRLF: 64 bytes fit, 65 do not.
         let fitting = "GET /" + String(repeating: "a", count: 64 - 16) + " HTTP/1.1\r\n"
         #expect(fitting.utf8.count == 64)
-        #expect(status(fitting + "Host: x\r\n\r\n", limits: limits) == nil)
+        #expect(outcome(fitting + "Host: x\r\n\r\n", limits: limits) == .complete(bodyBytes: 0))
         #expect(
             status("GET /a" + String(repeating: "a", count: 64 - 16) + " HTTP/1.1\r\nHost: x\r\n\r\n", limits: limits)
                 == 414)
-        #expect(status("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n\r\n", limits: limits) == nil)
+        #expect(outcome("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n\r\n", limits: limits) == .complete(bodyBytes: 0))
         #expect(status("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits: limits) == 431)
         #expect(
             status("GET / HTTP/1.1\r\nHost: x\r\nA: " + String(repeating: "v", count: 300) + "\r\n\r\n", limits: limits)
                 == 431)
-        #expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789", limits: limits) == nil)
+        #expect(
+            outcome("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789", limits: limits)
+                == .complete(bodyBytes: 10))
+        // A body within the limit that has not all arrived is waited for, not refused.
+        #expect(
+            outcome("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234", limits: limits) == .needsMoreBytes)
         #expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n", limits: limits) == 413)
         #expect(
             status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n", limits: limits) == 413)

@@ -6,6 +6,7 @@ import InfluxClient
 import Observability
 import PlantBuddy
 import TestSupport
+import Testing
 import WriteAheadLog
 
 /// Every test gateway's clock starts here, so stored timestamps can be compared exactly.
@@ -96,3 +97,53 @@ func testPasswordHash(_ password: String) -> String {
 }
 
 private let testSalt = "c2FsdHNhbHRzYWx0c2FsdA=="
+
+/// An app that is built but never listens: requests go straight to its routes (`ResponderProbe`),
+/// so endpoint tests are exact and need no socket, no sleeps and no running InfluxDB.
+struct ProbedApp {
+    let app: App
+
+    func answer(_ request: HTTPRequest) throws -> HTTPResponse {
+        try ResponderProbe.answer(request, from: app.responder)
+    }
+
+    /// Signs in through the real form (its CSRF token and cookie) and returns the session cookie.
+    func signIn(_ user: String, password: String) throws -> String {
+        let form = try answer(.make(.get, "/login"))
+        let loginCookie = try #require(form.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+        let csrf = try #require(
+            form.text.firstRange(of: #"name="csrf" value=""#).map { match in
+                String(form.text[match.upperBound...].prefix { $0 != "\"" })
+            })
+        let body = "username=\(formEncoded(user))&password=\(formEncoded(password))&csrf=\(formEncoded(csrf))"
+        let signedIn = try answer(
+            .make(
+                .post, "/login",
+                headers: [("Cookie", loginCookie), ("Content-Type", "application/x-www-form-urlencoded")], body: body))
+        guard signedIn.status == .seeOther, let cookie = signedIn.header("Set-Cookie") else {
+            throw TestError("sign-in answered \(signedIn.status): \(signedIn.text)")
+        }
+        return String(cookie.split(separator: ";")[0])
+    }
+}
+
+func formEncoded(_ text: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+}
+
+/// Builds an app whose InfluxDB is `influxURL` (usually a `ReplayServer`), runs `body`, closes it.
+func withProbedApp(
+    influxURL: String, configure: (inout Configuration) -> Void = { _ in }, _ body: (ProbedApp) throws -> Void
+) throws {
+    var configuration = Configuration()
+    configuration.logLevel = .error
+    configuration.dataDirectory = ScratchDirectory.path("probe")
+    configuration.influx = InfluxConfiguration(url: influxURL, bucket: "plants", api: .auto)
+    configuration.passwordIterations = 1000
+    configure(&configuration)
+    let app = try App(configuration: configuration, clock: ReadingClock(now: { gatewayFirstStamp }))
+    defer { app.waitUntilStopped() }
+    try body(ProbedApp(app: app))
+}

@@ -15,9 +15,12 @@ public final class App: Sendable {
     public let metrics: Metrics
     public let logger: Logger
     public let buffer: WriteAheadLog
+    /// Every route, as the server calls them: tests call it directly (`ResponderProbe`), without a socket.
+    public let responder: any HTTPResponder
     private let forwarder: Forwarder
     private let notifier: Notifier
     private let stopping = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
 
     /// `clock` stamps readings; tests pass a fixed one to compare timestamps exactly.
     public init(configuration: Configuration, clock: ReadingClock = ReadingClock()) throws(StartupError) {
@@ -32,7 +35,7 @@ public final class App: Sendable {
         var curl = CurlClientConfiguration()
         curl.totalTimeout = configuration.influxTimeout
         let influx = InfluxDBClient(configuration: configuration.influx, http: CurlHTTPClient(configuration: curl))
-        Self.describeMetrics(metrics)
+        GatewayMetrics.describe(in: metrics)
 
         var walConfiguration = WriteAheadLogConfiguration(directory: configuration.dataDirectory + "/wal")
         walConfiguration.fsync = configuration.walFsync
@@ -50,9 +53,9 @@ public final class App: Sendable {
             metrics: metrics)
         metrics.onRender { [buffer, metrics] in Self.publish(buffer.status, to: metrics) }
 
+        let ingest = IngestPath(users: users, log: buffer, logger: logger, metrics: metrics)
         let write = WriteEndpoint(
-            users: users, parser: DeviceLineParser(catalog: configuration.sensors), clock: clock,
-            log: buffer, logger: logger, metrics: metrics)
+            ingest: ingest, parser: DeviceLineParser(catalog: configuration.sensors), clock: clock)
 
         let graphPath = configuration.fluxDirectory + "/graph.flux"
         guard let graphScript = try? String(contentsOfFile: graphPath, encoding: .utf8) else {
@@ -90,8 +93,7 @@ public final class App: Sendable {
             logger: logger, metrics: metrics)
 
         var router = Router()
-        let compatible = CompatibleWriteEndpoint(
-            users: users, clock: clock, log: buffer, logger: logger, metrics: metrics)
+        let compatible = CompatibleWriteEndpoint(ingest: ingest, clock: clock)
         // Devices post bare lines to /write; InfluxDB v1 clients always name a database there.
         router.addNonBlocking(.post, "/write") { request, reply in
             guard request.query("db") != nil else { return write.respond(to: request, reply: reply) }
@@ -110,9 +112,8 @@ public final class App: Sendable {
         router.add(.get, "/metrics", health.metricsPage)
         router.add(.get, "/health", health.health)
         router.addNonBlocking(.get, "/ready") { request, reply in reply.send(health.ready(request)) }
-        server = HTTPServer(
-            configuration: configuration.server,
-            responder: RequestObserver(router: router, metrics: metrics, logger: logger))
+        responder = RequestObserver(router: router, metrics: metrics, logger: logger)
+        server = HTTPServer(configuration: configuration.server, responder: responder)
     }
 
     /// Binds and starts serving; returns the port.
@@ -120,6 +121,7 @@ public final class App: Sendable {
     public func start() throws(SocketError) -> UInt16 {
         let port = try server.start()
         forwarder.start()
+        started.store(true, ordering: .releasing)
         return port
     }
 
@@ -134,7 +136,7 @@ public final class App: Sendable {
     /// the buffer; whatever is still unsent stays on disk for the next start.
     public func waitUntilStopped() {
         server.waitUntilStopped()
-        forwarder.stop()
+        if started.load(ordering: .acquiring) { forwarder.stop() }
         notifier.stop()
         buffer.close()
         let status = buffer.status
@@ -161,46 +163,5 @@ public final class App: Sendable {
         metrics.set("plantbuddy_buffer_oldest_age_seconds", to: status.oldestAgeSeconds())
         metrics.set("plantbuddy_buffer_appends_total", to: Double(status.appends))
         metrics.set("plantbuddy_buffer_fsyncs_total", to: Double(status.syncs))
-    }
-
-    private static func describeMetrics(_ metrics: Metrics) {
-        metrics.describe("plantbuddy_http_requests_total", .counter, help: "Requests answered, by route and status.")
-        metrics.describe(
-            "plantbuddy_http_request_duration_seconds", .histogram, help: "Time to answer a request, by route.")
-        metrics.describe(
-            "plantbuddy_lines_accepted_total", .counter, help: "Readings buffered and acknowledged (204/400).")
-        metrics.describe("plantbuddy_points_written_total", .counter, help: "Points InfluxDB acknowledged.")
-        metrics.describe("plantbuddy_batches_sent_total", .counter, help: "Write requests InfluxDB acknowledged.")
-        metrics.describe(
-            "plantbuddy_influx_write_bytes_total", .counter, help: "Body bytes of the writes InfluxDB acknowledged.")
-        metrics.describe(
-            "plantbuddy_batches_retried_total", .counter, help: "Write requests that failed and will be retried.")
-        metrics.describe("plantbuddy_lines_dead_lettered_total", .counter, help: "Lines InfluxDB refused for good.")
-        metrics.describe("plantbuddy_buffer_lines", .gauge, help: "Readings buffered and not yet in InfluxDB.")
-        metrics.describe("plantbuddy_buffer_bytes", .gauge, help: "Bytes buffered and not yet in InfluxDB.")
-        metrics.describe("plantbuddy_buffer_oldest_age_seconds", .gauge, help: "Age of the oldest unsent reading.")
-        metrics.describe("plantbuddy_buffer_appends_total", .counter, help: "Requests appended to the buffer.")
-        metrics.describe("plantbuddy_buffer_fsyncs_total", .counter, help: "fsyncs of the buffer (group commit).")
-        metrics.describe(
-            "plantbuddy_buffer_refusals_total", .counter, help: "/write requests refused: buffer full or failing.")
-        metrics.describe(
-            "plantbuddy_influx_last_error_timestamp_seconds", .gauge, help: "When the last InfluxDB write failed.")
-        metrics.describe(
-            "plantbuddy_influx_last_error_info", .gauge, help: "The last InfluxDB write error, as a label.")
-        metrics.describe("plantbuddy_lines_rejected_total", .counter, help: "Device lines refused as malformed.")
-        metrics.describe(
-            "plantbuddy_sensor_failures_total", .counter, help: "ERR lines: sensors the devices report failed.")
-        metrics.describe("plantbuddy_auth_failures_total", .counter, help: "Requests with a missing or unknown token.")
-        metrics.describe("plantbuddy_influx_write_errors_total", .counter, help: "Failed InfluxDB writes, by kind.")
-        metrics.describe(
-            "plantbuddy_dead_letter_errors_total", .counter, help: "Failures to write the dead-letter file.")
-        metrics.describe("plantbuddy_logins_total", .counter, help: "Sign-in attempts, by result.")
-        metrics.describe("plantbuddy_notifications_total", .counter, help: "/notify requests, by result.")
-        metrics.describe(
-            "plantbuddy_notification_deliveries_total", .counter, help: "Alert deliveries, by channel and result.")
-        metrics.describe(
-            "plantbuddy_csrf_refusals_total", .counter, help: "Forms refused for a missing or wrong CSRF token.")
-        metrics.describe("plantbuddy_influx_query_errors_total", .counter, help: "Graph queries that failed.")
-        metrics.describe("plantbuddy_buffer_read_errors_total", .counter, help: "Failures to read the buffer files.")
     }
 }

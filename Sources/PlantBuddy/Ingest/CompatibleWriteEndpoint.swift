@@ -11,16 +11,15 @@ import WriteAheadLog
 struct CompatibleWriteEndpoint: Sendable {
     enum Flavor: Sendable { case v1, v2 }
 
-    let users: UserStore
+    let ingest: IngestPath
     let clock: ReadingClock
-    let log: WriteAheadLog
-    let logger: Logger
-    let metrics: Metrics
 
     func respond(to request: HTTPRequest, flavor: Flavor) -> HTTPResponse {
-        guard let token = Self.token(request, flavor: flavor), let user = users.user(forToken: token) else {
-            metrics.increment("plantbuddy_auth_failures_total", ["route": flavor == .v2 ? "/api/v2/write" : "/write"])
-            logger.warning("line-protocol write refused: missing or unknown token", ["peer": request.remoteAddress])
+        guard
+            let user = ingest.user(
+                presenting: Self.token(request, flavor: flavor), route: flavor == .v2 ? "/api/v2/write" : "/write",
+                peer: request.remoteAddress)
+        else {
             return error(.unauthorized, code: "unauthorized", "unauthorized access", flavor: flavor)
         }
         guard let multiplier = Self.nanosecondsPerUnit(request.query("precision") ?? "ns", flavor: flavor) else {
@@ -60,27 +59,13 @@ struct CompatibleWriteEndpoint: Sendable {
                 failures.append("unable to write '\(point.measurement)': \(error.description)")
             }
         }
-        if accepted > 0 {
-            do {
-                try log.append(body, lineCount: accepted)
-            } catch {
-                metrics.increment("plantbuddy_buffer_refusals_total", ["reason": "compatible-write"])
-                logger.error("cannot buffer line protocol", ["user": user.name, "error": error.description])
-                var response = self.error(
-                    .serviceUnavailable, code: "unavailable", "\(error); nothing was stored", flavor: flavor)
-                response.headers.add("Retry-After", "5")
-                return response
-            }
+        if accepted > 0, let refusal = ingest.bufferAndWait(body, lines: accepted, user: user.name) {
+            return refusal.response { status, message in
+                error(status, code: "unavailable", message, flavor: flavor)
+            }.loggingUser(user.name)
         }
-        metrics.increment("plantbuddy_lines_accepted_total", by: Double(accepted))
+        ingest.record(accepted: accepted, rejected: failures.count, firstError: failures.first, user: user.name)
         guard !failures.isEmpty else { return HTTPResponse(status: .noContent).loggingUser(user.name) }
-        metrics.increment("plantbuddy_lines_rejected_total", by: Double(failures.count))
-        logger.info(
-            "line-protocol write had bad lines",
-            [
-                "user": user.name, "accepted": String(accepted), "rejected": String(failures.count),
-                "first_error": failures[0],
-            ])
         // As InfluxDB 1.x answers a partial write: the good lines are stored, the errors listed.
         let message = "partial write: " + failures.prefix(100).joined(separator: "\n") + " dropped=\(failures.count)"
         return error(.badRequest, code: "invalid", message, flavor: flavor).loggingUser(user.name)

@@ -7,21 +7,19 @@ import WriteAheadLog
 /// `POST /write`: device lines in, InfluxDB points out, and an answer that never claims a line
 /// was stored when it was not.
 struct WriteEndpoint: Sendable {
-    let users: UserStore
+    let ingest: IngestPath
     let parser: DeviceLineParser
     let clock: ReadingClock
-    let log: WriteAheadLog
-    let logger: Logger
-    let metrics: Metrics
 
     /// How many refused lines the 400 body lists (the total is always given).
     static let listedRejections = 100
 
     /// Never blocks: the answer is sent once the write-ahead log says the lines are durable.
     func respond(to request: HTTPRequest, reply: HTTPReply) {
-        guard let token = DeviceToken.from(request.headers), let user = users.user(forToken: token) else {
-            metrics.increment("plantbuddy_auth_failures_total", ["route": "/write"])
-            logger.warning("write refused: missing or unknown device token", ["peer": request.remoteAddress])
+        guard
+            let user = ingest.user(
+                presenting: DeviceToken.from(request.headers), route: "/write", peer: request.remoteAddress)
+        else {
             var response = Self.json(
                 .unauthorized, ErrorBody(code: "unauthorized", message: "missing or unknown device token"))
             response.headers.add("WWW-Authenticate", "Token")
@@ -50,8 +48,8 @@ struct WriteEndpoint: Sendable {
                     rejected.append(Rejection(line: number, text: deviceID + measurement, error: error.description))
                 }
             case .sensorFailure(let number, let deviceID, let measurement, let text):
-                metrics.increment("plantbuddy_sensor_failures_total", ["sensor": measurement ?? "unknown"])
-                logger.warning(
+                ingest.metrics.increment("plantbuddy_sensor_failures_total", ["sensor": measurement ?? "unknown"])
+                ingest.logger.warning(
                     "device reported a failed sensor",
                     [
                         "user": user.name, "device_id": deviceID ?? "unknown", "sensor": measurement ?? "unknown",
@@ -64,26 +62,23 @@ struct WriteEndpoint: Sendable {
         guard accepted > 0 else {
             return reply.send(answer(accepted: 0, rejected: rejected, user: user.name))
         }
-        log.append(lineProtocol, lineCount: accepted) { [self, accepted, rejected] result in
-            switch result {
-            case .success: reply.send(answer(accepted: accepted, rejected: rejected, user: user.name))
-            case .failure(let error):
-                reply.send(bufferFailure(error, user: user.name, lines: accepted).loggingUser(user.name))
+        ingest.buffer(lineProtocol, lines: accepted, user: user.name) { [self, accepted, rejected] refusal in
+            guard let refusal else {
+                return reply.send(answer(accepted: accepted, rejected: rejected, user: user.name))
             }
+            reply.send(
+                refusal.response { status, message in
+                    Self.json(status, ErrorBody(code: "unavailable", message: message))
+                }.loggingUser(user.name))
         }
     }
 
     /// The answer once the accepted lines are buffered: 204, or 400 listing the refused lines.
     private func answer(accepted: Int, rejected: [Rejection], user: String) -> HTTPResponse {
-        metrics.increment("plantbuddy_lines_accepted_total", by: Double(accepted))
+        ingest.record(
+            accepted: accepted, rejected: rejected.count,
+            firstError: rejected.first.map { "line \($0.line): \($0.error)" }, user: user)
         guard !rejected.isEmpty else { return HTTPResponse(status: .noContent).loggingUser(user) }
-        metrics.increment("plantbuddy_lines_rejected_total", by: Double(rejected.count))
-        logger.info(
-            "write had bad lines",
-            [
-                "user": user, "accepted": String(accepted), "rejected": String(rejected.count),
-                "first_error": "line \(rejected[0].line): \(rejected[0].error)",
-            ])
         let message =
             "\(rejected.count) of \(accepted + rejected.count) lines rejected; the other \(accepted) were stored"
         return Self.json(
@@ -92,22 +87,6 @@ struct WriteEndpoint: Sendable {
                 code: "invalid", message: message, accepted: accepted, rejectedTotal: rejected.count,
                 rejected: Array(rejected.prefix(Self.listedRejections)))
         ).loggingUser(user)
-    }
-
-    /// Nothing was kept: the device must retry, and `Retry-After` says when.
-    private func bufferFailure(_ error: WriteAheadLogError, user: String, lines: Int) -> HTTPResponse {
-        let kind: String
-        switch error {
-        case .full: kind = "full"
-        case .io: kind = "io"
-        case .closed: kind = "closed"
-        }
-        metrics.increment("plantbuddy_buffer_refusals_total", ["reason": kind])
-        logger.error("cannot buffer readings", ["user": user, "lines": String(lines), "error": error.description])
-        var response = Self.json(
-            .serviceUnavailable, ErrorBody(code: "unavailable", message: "\(error); nothing was stored, retry later"))
-        response.headers.add("Retry-After", "5")
-        return response
     }
 
     struct ErrorBody: Encodable {

@@ -1,0 +1,83 @@
+import HTTPServer
+import Observability
+import WriteAheadLog
+
+/// What both write endpoints share, whatever protocol the lines came in: who is writing, buffering
+/// the encoded lines durably, and counting, logging and answering the outcome the same way.
+struct IngestPath: Sendable {
+    let users: UserStore
+    let log: WriteAheadLog
+    let logger: Logger
+    let metrics: Metrics
+
+    /// When a device should try again after the buffer refused its lines.
+    static let retryAfterSeconds = 5
+
+    /// The user a token belongs to; a missing or unknown one is counted and logged (the token never is).
+    func user(presenting token: String?, route: String, peer: String) -> UserRecord? {
+        if let token, let user = users.user(forToken: token) { return user }
+        metrics.increment("plantbuddy_auth_failures_total", ["route": route])
+        logger.warning("write refused: missing or unknown token", ["route": route, "peer": peer])
+        return nil
+    }
+
+    /// Buffers encoded lines without blocking; `completion` gets nil once they are durable, or the
+    /// refusal to answer with (nothing of them was kept).
+    func buffer(
+        _ lineProtocol: [UInt8], lines: Int, user: String, completion: @escaping @Sendable (BufferRefusal?) -> Void
+    ) {
+        log.append(lineProtocol, lineCount: lines) { [self] result in
+            switch result {
+            case .success: completion(nil)
+            case .failure(let error): completion(refusal(error, user: user, lines: lines))
+            }
+        }
+    }
+
+    /// Buffers encoded lines and waits until they are durable (for handlers on the worker pool).
+    func bufferAndWait(_ lineProtocol: [UInt8], lines: Int, user: String) -> BufferRefusal? {
+        do {
+            try log.append(lineProtocol, lineCount: lines)
+            return nil
+        } catch {
+            return refusal(error, user: user, lines: lines)
+        }
+    }
+
+    /// Counts a write's kept and refused lines, and logs the first refusal's reason.
+    func record(accepted: Int, rejected: Int, firstError: String?, user: String) {
+        metrics.increment("plantbuddy_lines_accepted_total", by: Double(accepted))
+        guard rejected > 0 else { return }
+        metrics.increment("plantbuddy_lines_rejected_total", by: Double(rejected))
+        logger.info(
+            "write had bad lines",
+            [
+                "user": user, "accepted": String(accepted), "rejected": String(rejected),
+                "first_error": firstError ?? "",
+            ])
+    }
+
+    private func refusal(_ error: WriteAheadLogError, user: String, lines: Int) -> BufferRefusal {
+        let kind: String
+        switch error {
+        case .full: kind = "full"
+        case .io: kind = "io"
+        case .closed: kind = "closed"
+        }
+        metrics.increment("plantbuddy_buffer_refusals_total", ["reason": kind])
+        logger.error("cannot buffer readings", ["user": user, "lines": String(lines), "error": error.description])
+        return BufferRefusal(message: "\(error); nothing was stored, retry later")
+    }
+}
+
+/// The buffer could not keep a write's lines: the client must retry, and `Retry-After` says when.
+struct BufferRefusal: Sendable {
+    let message: String
+
+    /// The 503 in the shape of the endpoint's API (`body` makes its error document).
+    func response(_ body: (HTTPStatus, String) -> HTTPResponse) -> HTTPResponse {
+        var response = body(.serviceUnavailable, message)
+        response.headers.add("Retry-After", String(IngestPath.retryAfterSeconds))
+        return response
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import HTTPServer
+import InfluxClient
+import PlantBuddy
+import TestSupport
+import Testing
+import WriteAheadLog
+
+/// The endpoints called as the server calls them, without a socket (`ProbedApp`): exact answers,
+/// and exactly what reached the buffer. InfluxDB, where a route needs it, is a loopback replay of
+/// InfluxDB 2.x's own answers (it cannot be installed here).
+@Suite struct EndpointTests {
+    /// Never called: these routes must not need InfluxDB at all.
+    private static let noInfluxDB = "http://127.0.0.1:9"
+
+    private func bufferedLines(_ app: App) throws -> [String] {
+        let records = try app.buffer.read(
+            from: app.buffer.confirmedPosition, maxBytes: 1 << 20, maxLines: 1000, until: Date())
+        return records.flatMap { String(decoding: $0.payload, as: UTF8.self).split(separator: "\n").map(String.init) }
+    }
+
+    /// The device path keeps the good lines, reports the bad one by number, and stores nothing else.
+    @Test func aDeviceWriteKeepsGoodLinesAndNamesTheBadOne() throws {
+        try withProbedApp(influxURL: Self.noInfluxDB) { probe in
+            let token = try probe.app.users.add("rick")
+            let response = try probe.answer(
+                .make(
+                    .post, "/write", headers: [("Authorization", "Token \(token)")],
+                    body: "01SM144\r\n01XX1\r\n02LI7\r\n"))
+            #expect(response.status == .badRequest)
+            #expect(
+                response.text
+                    == #"{"accepted":2,"code":"invalid","message":"1 of 3 lines rejected; the other 2 were stored","#
+                    + #""rejected":[{"error":"unknown sensor code 'XX'","line":2,"text":"01XX1"}],"rejected_total":1}"#)
+            #expect(
+                try bufferedLines(probe.app) == [
+                    "soil_moisture,device_id=01,user=rick reading=144i \(gatewayFirstStamp)",
+                    "light,device_id=02,user=rick reading=7i \(gatewayFirstStamp + 2)",
+                ])
+        }
+    }
+
+    @Test func anUnknownTokenIs401AndStoresNothing() throws {
+        try withProbedApp(influxURL: Self.noInfluxDB) { probe in
+            _ = try probe.app.users.add("rick")
+            for path in ["/write", "/api/v2/write?org=x&bucket=y", "/write?db=plants"] {
+                let response = try probe.answer(
+                    .make(.post, path, headers: [("Authorization", "Token pbd_not-a-token")], body: "01SM144"))
+                #expect(response.status == .unauthorized, "\(path)")
+            }
+            #expect(try bufferedLines(probe.app).isEmpty)
+        }
+    }
+
+    /// Both write endpoints go one way through the buffer: when it is full each answers 503 with the
+    /// same `Retry-After`, in its own API's error shape, and keeps nothing.
+    @Test func aFullBufferRefusesEveryWriteEndpointAlike() throws {
+        try withProbedApp(influxURL: Self.noInfluxDB, configure: { $0.maxBufferedBytes = 64 }) { probe in
+            let token = try probe.app.users.add("rick")
+            let auth = [("Authorization", "Token \(token)")]
+            let readings = String(repeating: "01SM144\n", count: 20)
+            let points = String(repeating: "m,a=1 v=1i\n", count: 20)
+            let device = try probe.answer(.make(.post, "/write", headers: auth, body: readings))
+            let v2 = try probe.answer(.make(.post, "/api/v2/write?org=o&bucket=b", headers: auth, body: points))
+            let v1 = try probe.answer(.make(.post, "/write?db=plants", headers: auth, body: points))
+            for response in [device, v2, v1] {
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.header("Retry-After") == "5")
+            }
+            #expect(device.text.contains(#""code":"unavailable""#))
+            #expect(v2.text.contains(#""code":"unavailable""#))
+            #expect(v1.text.hasPrefix(#"{"error":"write buffer full"#))
+            #expect(try bufferedLines(probe.app).isEmpty)
+        }
+    }
+
+    /// The signed-in page against InfluxDB 2.x's recorded answer shapes (a `/ping` with its version
+    /// header, annotated CSV for the Flux query): the chart and the latest reading are there.
+    @Test func theSignedInPageDrawsWhatInfluxDB2Answers() throws {
+        let now = Int(Date().timeIntervalSince1970)
+        let csv = """
+            #datatype,string,long,dateTime:RFC3339,double,string,string\r
+            #group,false,false,false,false,true,true\r
+            #default,_result,,,,,\r
+            ,result,table,_time,_value,_measurement,device_id\r
+            ,,0,\(Timestamp(seconds: Int64(now - 600))),41,soil_moisture,01\r
+            ,,0,\(Timestamp(seconds: Int64(now - 300))),43.5,soil_moisture,01\r
+            \r
+
+            """
+        let replay = try ReplayServer { request in
+            if request.path == "/ping" {
+                return HTTPResponse(status: .noContent, headers: ["X-Influxdb-Version": "v2.7.12"])
+            }
+            return HTTPResponse(status: .ok, contentType: "text/csv; charset=utf-8", body: csv)
+        }
+        defer { replay.stop() }
+        try withProbedApp(influxURL: replay.url, configure: { $0.influx.org = "plants" }) { probe in
+            _ = try probe.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            let cookie = try probe.signIn("rick", password: "pickle")
+            let page = try probe.answer(.make(.get, "/?range=6h", headers: [("Cookie", cookie)]))
+            #expect(page.status == .ok)
+            #expect(page.text.contains(#"<g class="panel" data-title="soil_moisture">"#))
+            #expect(page.text.contains(#"<td class="value">43.5</td>"#))
+            #expect(page.header("Content-Security-Policy")?.hasPrefix("default-src 'none'") == true)
+        }
+        #expect(replay.requests.contains { $0.path == "/api/v2/query" })
+    }
+
+    /// Every metric the gateway renders says what it is.
+    @Test func everyMetricHasHelpAndAType() throws {
+        try withProbedApp(influxURL: Self.noInfluxDB) { probe in
+            let token = try probe.app.users.add("rick")
+            _ = try probe.answer(.make(.post, "/write", headers: [("Authorization", "Token \(token)")], body: "01SM1"))
+            let text = try probe.answer(.make(.get, "/metrics")).text
+            let families = text.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }
+            #expect(families.count > 20)
+            for line in families {
+                let parts = line.split(separator: " ", maxSplits: 3)
+                #expect(parts.count == 4 && !parts[3].trimmingCharacters(in: .whitespaces).isEmpty, "\(line)")
+                #expect(text.contains("# TYPE \(parts[2]) "), "\(line)")
+            }
+        }
+    }
+}
