@@ -4,10 +4,11 @@
 // status in `_monitoring`: `crit` at or below the threshold (default 35, as the original project),
 // `ok` above it. The message names the user and the device.
 //
-// `plantbuddy setup` installs this with these definitions in front of it, as escaped literals:
+// `plantbuddy setup` installs this with these definitions right after its imports (Flux allows
+// imports only at the top of a file), as Flux literals:
 //   raw_bucket = "plantbuddy"
 //   crit_threshold = 35.0
-// By hand: put those two lines at the top of a copy of this file, then
+// By hand: put those two lines after the import lines of a copy of this file, then
 //   influx task create --org <org> --file check.flux
 import "influxdata/influxdb/monitor"
 import "influxdata/influxdb/v1"

@@ -5,7 +5,8 @@
 // arrived late is still counted (re-writing a window's mean overwrites the same point), and it skips
 // empty windows instead of writing nulls.
 //
-// `plantbuddy setup` installs this with these definitions in front of it, as escaped literals:
+// `plantbuddy setup` installs this with these definitions in front of it (it has no imports), as
+// Flux literals:
 //   raw_bucket = "plantbuddy"
 //   downsampled_bucket = "downsampled"
 // By hand: put those two lines at the top of a copy of this file, then

@@ -10,11 +10,12 @@
 // never overlap (the original rule read 2 minutes every minute and sent every alert twice). The
 // gateway also ignores repeats.
 //
-// `plantbuddy setup` installs this with this definition in front of it, as an escaped literal:
+// `plantbuddy setup` installs this with this definition right after its imports (Flux allows
+// imports only at the top of a file), as a Flux literal:
 //   notify_url = "https://gateway.example/notify"
 // and stores the secret with PATCH /api/v2/orgs/<orgID>/secrets {"pb_secret": "..."}.
-// By hand: `influx secret update --key pb_secret --value <secret>`, put the notify_url line at the
-// top of a copy of this file, then
+// By hand: `influx secret update --key pb_secret --value <secret>`, put the notify_url line after
+// the import lines of a copy of this file, then
 //   influx task create --org <org> --file notification_rule.flux
 import "experimental"
 import "http"

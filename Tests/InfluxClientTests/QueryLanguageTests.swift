@@ -7,7 +7,8 @@ import Testing
         ("rick", #""rick""#),
         (#"x" or true or ""#, #""x\" or true or \"""#),
         (#"back\slash"#, #""back\\slash""#),
-        ("${r._value}", #""\${r._value}""#),
+        ("${r._value}", #""\x24{r._value}""#),
+        ("a$b", #""a\x24b""#),
         ("line\nbreak\ttab\r", #""line\nbreak\ttab\r""#),
         ("植物", #""植物""#),
     ])

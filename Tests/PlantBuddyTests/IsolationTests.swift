@@ -77,29 +77,6 @@ import Testing
         }
     }
 
-    /// Each hostile name, as the Flux literal the graph query defines, evaluates back to exactly the
-    /// name: no quote, `${` or backslash escapes the literal.
-    @Test(arguments: hostileNames + ["new\nline", "tab\there"])
-    func fluxLiteralHoldsTheWholeName(name: String) throws {
-        let literal = Flux.stringLiteral(name)
-        #expect(literal.hasPrefix("\"") && literal.hasSuffix("\""))
-        var decoded = ""
-        var escaping = false
-        for character in literal.dropFirst().dropLast() {
-            if escaping {
-                decoded.append(["n": "\n", "r": "\r", "t": "\t"][character] ?? character)
-                escaping = false
-            } else if character == "\\" {
-                escaping = true
-            } else {
-                #expect(character != "\"", "an unescaped quote would end the literal")
-                decoded.append(character)
-            }
-        }
-        #expect(decoded == name)
-        #expect(!literal.contains("${") || literal.contains("\\${"))
-    }
-
     @Test func namesThatCannotBeStoredExactlyAreRefusedUpFront() {
         for name in ["line\nbreak", "carriage\rreturn", "bell\u{7}", #"trailing\"#, String(repeating: "x", count: 200)]
         {

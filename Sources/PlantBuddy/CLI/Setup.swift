@@ -49,26 +49,38 @@ struct Setup {
             )
             say("stored the secret pb_secret")
         }
+        for program in try taskPrograms() { try ensureTask(flux: program, orgID: orgID) }
+    }
+
+    /// Each task exactly as setup sends it: the script from `Flux/` with its settings defined after
+    /// its imports, as Flux literals.
+    func taskPrograms() throws -> [String] {
         let notifyURL =
             (configuration.publicURL.hasSuffix("/")
                 ? String(configuration.publicURL.dropLast()) : configuration.publicURL) + "/notify"
-        let tasks: [(file: String, prelude: String)] = [
+        let tasks: [(file: String, definitions: [(name: String, value: String)])] = [
             (
                 "downsample.flux",
-                "raw_bucket = \(Flux.stringLiteral(influx.bucket))\ndownsampled_bucket = \(Flux.stringLiteral(downsampledBucket))\n"
+                [
+                    ("raw_bucket", Flux.stringLiteral(influx.bucket)),
+                    ("downsampled_bucket", Flux.stringLiteral(downsampledBucket)),
+                ]
             ),
             (
                 "check.flux",
-                "raw_bucket = \(Flux.stringLiteral(influx.bucket))\ncrit_threshold = \(configuration.soilCritThreshold)\n"
+                [
+                    ("raw_bucket", Flux.stringLiteral(influx.bucket)),
+                    ("crit_threshold", Flux.floatLiteral(configuration.soilCritThreshold)),
+                ]
             ),
-            ("notification_rule.flux", "notify_url = \(Flux.stringLiteral(notifyURL))\n"),
+            ("notification_rule.flux", [("notify_url", Flux.stringLiteral(notifyURL))]),
         ]
-        for task in tasks {
+        return try tasks.map { task in
             let path = configuration.fluxDirectory + "/" + task.file
             guard let script = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw Failure(description: "PLANTBUDDY_FLUX_DIR: cannot read \(path)")
             }
-            try ensureTask(flux: task.prelude + script, orgID: orgID)
+            return Flux.program(script, defining: task.definitions)
         }
     }
 

@@ -15,12 +15,16 @@ struct ReadingsSource: Sendable {
         }
     }
 
-    /// The script with its parameters defined in front, as literals escaped here.
+    /// The script with its parameters defined after its imports, as literals escaped here.
     func fluxScript(for user: String, range: GraphRange) -> String {
         let bucket =
             range.prefersDownsampled && !downsampledBucket.isEmpty ? downsampledBucket : influx.configuration.bucket
-        return "bucket = \(Flux.stringLiteral(bucket))\nuser = \(Flux.stringLiteral(user))\n"
-            + "start = -\(range.rawValue)\nevery = \(range.window)\n" + graphScript
+        return Flux.program(
+            graphScript,
+            defining: [
+                ("bucket", Flux.stringLiteral(bucket)), ("user", Flux.stringLiteral(user)),
+                ("start", "-" + range.rawValue), ("every", range.window),
+            ])
     }
 
     private func fluxSeries(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
