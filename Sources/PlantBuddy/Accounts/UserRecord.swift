@@ -10,4 +10,14 @@ public struct UserRecord: Codable, Equatable, Sendable {
     public var passwordHash: String?
     /// Where alerts go besides the page.
     public var channels: NotificationChannels?
+    /// The alert rules this person set (the default soil rule applies until they set a soil rule).
+    public var rules: [AlertRule]?
+    /// What this person calls their devices, by device id.
+    public var deviceNames: [String: String]?
+
+    /// "Fern, kitchen window" for a named device, "device 01" otherwise.
+    public func deviceName(_ id: String) -> String {
+        if let name = deviceNames?[id], !name.isEmpty { return name }
+        return "device \(id)"
+    }
 }

@@ -12,7 +12,7 @@ import Synchronization
 /// (a memory read) and notices a change on the next request: a rotated or removed token stops
 /// working at once. A file edited by other means is noticed within a second.
 public final class UserStore: Sendable {
-    private struct File: Codable {
+    struct File: Codable {
         var version = 1
         var users: [UserRecord] = []
     }
@@ -194,7 +194,7 @@ public final class UserStore: Sendable {
         }
     }
 
-    private func modify<T>(_ change: (inout File) throws(UserStoreError) -> T) throws(UserStoreError) -> T {
+    func modify<T>(_ change: (inout File) throws(UserStoreError) -> T) throws(UserStoreError) -> T {
         let directory = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -17,6 +17,7 @@ public enum Command {
           plantbuddy users list                  list user names
           plantbuddy users remove NAME           delete a user
           plantbuddy users rotate-token NAME     replace a user's device token; prints the new one
+        \(RulesCommand.usage)
           plantbuddy simulate --url URL --token TOKEN [--devices N] [--interval 5s] [--dry]
           plantbuddy setup [--dry-run]           provision InfluxDB 2.x/Cloud: buckets, secret, tasks
           plantbuddy csv < response.csv          annotated CSV on stdin → JSON on stdout (debugging)
@@ -77,6 +78,8 @@ public enum Command {
             let outcome = AnnotatedCSVJSON.convert(readChunk)
             output(outcome.json)
             return outcome.status
+        case ("rules", _):
+            return RulesCommand.run(Array(arguments.dropFirst()), environment: environment, output: output, errors: errors)
         case ("users", let subcommand?):
             return users(
                 subcommand, Array(arguments.dropFirst(2)), environment: environment, output: output, errors: errors)

@@ -33,6 +33,7 @@ public struct Configuration: Sendable {
     public var notifyAttempts = 0
     public var notifyRetry: Duration = .zero
     public var soilCritThreshold = 0.0
+    public var alertLimits = AlertRuleLimits(maxRulesPerUser: 0, minSilenceSeconds: 0, maxSilenceSeconds: 0)
     public var rawRetention: Duration = .zero
     public var downsampledRetention: Duration = .zero
     public var loginWindow: Duration = .zero

@@ -51,8 +51,18 @@ extension Setting {
             "PLANTBUDDY_SESSION_TTL", default: "7d", "how long a sign-in lasts", \.sessionLifetime,
             SettingValue.duration),
         Setting(
-            "PLANTBUDDY_SOIL_CRIT", default: "35", "setup: soil moisture at or below this is crit",
+            "PLANTBUDDY_SOIL_CRIT", default: "35",
+            "the default alert of everyone without a soil-moisture rule of their own: at or below this",
             \.soilCritThreshold, SettingValue.number),
+        Setting(
+            "PLANTBUDDY_MAX_RULES", default: "20", "alert rules one person may set", \.alertLimits.maxRulesPerUser,
+            SettingValue.count),
+        Setting(
+            "PLANTBUDDY_MIN_SILENCE", default: "1m", "the shortest 'no reading for' an alert rule may ask for",
+            \.alertLimits.minSilenceSeconds, SettingValue.wholeSeconds),
+        Setting(
+            "PLANTBUDDY_MAX_SILENCE", default: "7d", "the longest 'no reading for' an alert rule may ask for",
+            \.alertLimits.maxSilenceSeconds, SettingValue.wholeSeconds),
         Setting(
             "INFLUX_RAW_RETENTION", default: "30d", "setup: how long the raw bucket keeps data", \.rawRetention,
             SettingValue.duration),

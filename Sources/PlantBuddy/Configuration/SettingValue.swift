@@ -61,6 +61,15 @@ enum SettingValue {
         throw InvalidSettingValue(message: "expected a duration like 500ms, 10s or 5m, got '\(text)'")
     }
 
+    /// A duration in whole seconds (at least one).
+    static func wholeSeconds(_ text: String) throws(InvalidSettingValue) -> Int {
+        let value = try duration(text)
+        guard value >= .seconds(1), value.components.attoseconds == 0 else {
+            throw InvalidSettingValue(message: "expected whole seconds, such as 30s or 5m, got '\(text)'")
+        }
+        return Int(value.components.seconds)
+    }
+
     /// An http:// or https:// URL, without a trailing slash.
     static func httpURL(_ text: String) throws(InvalidSettingValue) -> String {
         guard text.hasPrefix("http://") || text.hasPrefix("https://"), text.count > "https://".count else {
