@@ -194,7 +194,7 @@ import Testing
         #expect(query.headers["Accept"] == "application/csv")
         let body = try #require(try JSONSerialization.jsonObject(with: Data(query.body)) as? [String: Any])
         let script = try #require(body["query"] as? String)
-        #expect(script.hasPrefix(#"bucket = "plants""# + "\n" + #"user = "x\" or true or \"\${r._value}""# + "\n"))
+        #expect(script.hasPrefix(#"bucket = "plants""# + "\n" + #"user = "x\" or true or \"\x24{r._value}""# + "\n"))
         #expect(script.contains("start = -48h\nevery = 5m\n"))
         let dialect = try #require(body["dialect"] as? [String: Any])
         #expect(dialect["annotations"] as? [String] == ["datatype", "group", "default"])

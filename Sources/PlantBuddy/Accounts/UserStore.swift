@@ -56,6 +56,12 @@ public final class UserStore: Sendable {
 
     public func list() throws(UserStoreError) -> [UserRecord] { try read().users }
 
+    /// Every user as the running gateway knows them (no file read unless the file changed).
+    public func allUsers() -> [UserRecord] {
+        reloadIfChanged()
+        return snapshot.withLock { Array($0.byName.values) }
+    }
+
     /// The current record for a name (a removed user is gone at once).
     public func user(named name: String) -> UserRecord? {
         reloadIfChanged()

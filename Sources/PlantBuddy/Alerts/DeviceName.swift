@@ -5,7 +5,10 @@ public enum DeviceName {
 
     /// The protocol's device ids: two ASCII letters or digits.
     public static func isValidDeviceID(_ id: String) -> Bool {
-        id.utf8.count == 2 && id.utf8.allSatisfy { $0 < 128 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber) }
+        id.utf8.count == 2
+            && id.utf8.allSatisfy {
+                $0 < 128 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber)
+            }
     }
 
     /// A name as given, or why it cannot be one; an empty name removes the name.

@@ -10,8 +10,7 @@ struct NotifyEndpoint: Sendable {
     /// Empty: no secret configured, so every request is refused.
     let secret: [UInt8]
     let users: UserStore
-    let store: NotificationStore
-    let notifier: Notifier
+    let delivery: AlertDelivery
     let logger: Logger
     let metrics: Metrics
 
@@ -75,15 +74,8 @@ struct NotifyEndpoint: Sendable {
             return .text(.ok, "ok")
         }
         do {
-            let isNew = try store.add(notification)
+            let isNew = try delivery.deliver(notification, to: owner)
             metrics.increment("plantbuddy_notifications_total", ["result": isNew ? "stored" : "duplicate"])
-            if isNew {
-                logger.info(
-                    "notification",
-                    ["user": notification.user, "level": notification.level, "message": notification.message])
-                // Delivered on the notifier's thread: InfluxDB's endpoint waits for this answer.
-                notifier.enqueue(notification, to: owner.channels ?? NotificationChannels())
-            }
         } catch {
             metrics.increment("plantbuddy_notifications_total", ["result": "error"])
             logger.error("cannot store a notification", ["user": notification.user, "error": error.description])

@@ -19,6 +19,7 @@ public final class App: Sendable {
     public let responder: any HTTPResponder
     private let forwarder: Forwarder
     private let notifier: Notifier
+    private let alerts: GatewayAlerts
     private let stopping = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
 
@@ -53,10 +54,6 @@ public final class App: Sendable {
             metrics: metrics)
         metrics.onRender { [buffer, metrics] in Self.publish(buffer.status, to: metrics) }
 
-        let ingest = IngestPath(users: users, log: buffer, logger: logger, metrics: metrics)
-        let write = WriteEndpoint(
-            ingest: ingest, parser: DeviceLineParser(catalog: configuration.sensors), clock: clock)
-
         let graphPath = configuration.fluxDirectory + "/graph.flux"
         guard let graphScript = try? String(contentsOfFile: graphPath, encoding: .utf8) else {
             throw .missingFile(path: graphPath, setting: "PLANTBUDDY_FLUX_DIR")
@@ -74,9 +71,19 @@ public final class App: Sendable {
         notifier = Notifier(
             mail: configuration.mail, attempts: configuration.notifyAttempts, firstRetry: configuration.notifyRetry,
             logger: logger, metrics: metrics)
+        let delivery = AlertDelivery(store: notifications, notifier: notifier, logger: logger, metrics: metrics)
         let notify = NotifyEndpoint(
-            secret: Array(configuration.notifySecret.utf8), users: users, store: notifications, notifier: notifier,
+            secret: Array(configuration.notifySecret.utf8), users: users, delivery: delivery, logger: logger,
+            metrics: metrics)
+        let minSilence = configuration.alertLimits.minSilenceSeconds
+        alerts = GatewayAlerts(
+            dataDirectory: configuration.dataDirectory,
+            rules: AlertRules(defaultSoilThreshold: configuration.soilCritThreshold), users: users,
+            delivery: delivery, influx: influx, silenceCheck: .milliseconds(min(30_000, max(1000, minSilence * 250))),
             logger: logger, metrics: metrics)
+        let ingest = IngestPath(users: users, log: buffer, alerts: alerts, logger: logger, metrics: metrics)
+        let write = WriteEndpoint(
+            ingest: ingest, parser: DeviceLineParser(catalog: configuration.sensors), clock: clock)
         let pages = PageEndpoints(
             users: users, passwords: PasswordHasher(iterations: configuration.passwordIterations),
             sessions: SessionSigner(
@@ -116,11 +123,16 @@ public final class App: Sendable {
         server = HTTPServer(configuration: configuration.server, responder: responder)
     }
 
+    /// Whether the gateway evaluates alert rules itself (InfluxDB answered as 1.x, which has no task
+    /// engine); false until InfluxDB has said which version it is.
+    public var evaluatesAlerts: Bool { alerts.isActive }
+
     /// Binds and starts serving; returns the port.
     @discardableResult
     public func start() throws(SocketError) -> UInt16 {
         let port = try server.start()
         forwarder.start()
+        alerts.start()
         started.store(true, ordering: .releasing)
         return port
     }
@@ -137,6 +149,7 @@ public final class App: Sendable {
     public func waitUntilStopped() {
         server.waitUntilStopped()
         if started.load(ordering: .acquiring) { forwarder.stop() }
+        alerts.stop()
         notifier.stop()
         buffer.close()
         let status = buffer.status

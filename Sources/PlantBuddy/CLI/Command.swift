@@ -79,7 +79,8 @@ public enum Command {
             output(outcome.json)
             return outcome.status
         case ("rules", _):
-            return RulesCommand.run(Array(arguments.dropFirst()), environment: environment, output: output, errors: errors)
+            return RulesCommand.run(
+                Array(arguments.dropFirst()), environment: environment, output: output, errors: errors)
         case ("users", let subcommand?):
             return users(
                 subcommand, Array(arguments.dropFirst(2)), environment: environment, output: output, errors: errors)

@@ -83,7 +83,9 @@ enum RulesCommand {
             }
             condition = .silentFor(seconds: seconds)
         default:
-            guard let value = Double(text) else { throw AlertRuleError("\(conditions[0]) takes a number, got '\(text)'") }
+            guard let value = Double(text) else {
+                throw AlertRuleError("\(conditions[0]) takes a number, got '\(text)'")
+            }
             condition = conditions[0] == "--below" ? .atOrBelow(value) : .atOrAbove(value)
         }
         var channels: Set<AlertChannel>?

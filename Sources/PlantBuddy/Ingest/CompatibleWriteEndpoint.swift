@@ -33,6 +33,7 @@ struct CompatibleWriteEndpoint: Sendable {
         var receiveTime = clock.reserve(stamped)
         var body: [UInt8] = []
         var accepted = 0
+        var readings: [Reading] = []
         for (_, original) in parsed.points {
             var point = original
             if let claimed = point.tags["user"], claimed != user.name {
@@ -55,11 +56,15 @@ struct CompatibleWriteEndpoint: Sendable {
             do {
                 try LineProtocol.encode(point, into: &body)
                 accepted += 1
+                if let reading = Self.reading(point) { readings.append(reading) }
             } catch {
                 failures.append("unable to write '\(point.measurement)': \(error.description)")
             }
         }
-        if accepted > 0, let refusal = ingest.bufferAndWait(body, lines: accepted, user: user.name) {
+        if accepted > 0,
+            let refusal = ingest.bufferAndWait(
+                body, lines: accepted, readings: ingest.wantsReadings ? readings : [], user: user)
+        {
             return refusal.response { status, message in
                 error(status, code: "unavailable", message, flavor: flavor)
             }.loggingUser(user.name)
@@ -69,6 +74,22 @@ struct CompatibleWriteEndpoint: Sendable {
         // As InfluxDB 1.x answers a partial write: the good lines are stored, the errors listed.
         let message = "partial write: " + failures.prefix(100).joined(separator: "\n") + " dropped=\(failures.count)"
         return error(.badRequest, code: "invalid", message, flavor: flavor).loggingUser(user.name)
+    }
+
+    /// A point shaped like a device reading (a `device_id` tag and a numeric `reading` field), as
+    /// the alerts judge it; other points are not readings.
+    static func reading(_ point: Point) -> Reading? {
+        guard let deviceID = point.tags["device_id"], let time = point.timestamp,
+            let field = point.fields["reading"]
+        else { return nil }
+        let value: Double
+        switch field {
+        case .integer(let number): value = Double(number)
+        case .unsigned(let number): value = Double(number)
+        case .float(let number): value = number
+        case .string, .boolean: return nil
+        }
+        return Reading(deviceID: deviceID, sensor: point.measurement, value: value, time: time)
     }
 
     /// v2: `Authorization: Token|Bearer`; v1 also `?p=` or HTTP Basic with the token as the password.

@@ -7,6 +7,8 @@ import WriteAheadLog
 struct IngestPath: Sendable {
     let users: UserStore
     let log: WriteAheadLog
+    /// Sees every acknowledged reading before InfluxDB does (it judges them on 1.x).
+    let alerts: GatewayAlerts
     let logger: Logger
     let metrics: Metrics
 
@@ -21,26 +23,34 @@ struct IngestPath: Sendable {
         return nil
     }
 
-    /// Buffers encoded lines without blocking; `completion` gets nil once they are durable, or the
-    /// refusal to answer with (nothing of them was kept).
+    /// Whether the write endpoints should collect `Reading`s for the alerts.
+    var wantsReadings: Bool { alerts.isActive }
+
+    /// Buffers encoded lines without blocking; `completion` gets nil once they are durable (and
+    /// `readings`, their sensor values, have gone to the alerts), or the refusal to answer with
+    /// (nothing of them was kept).
     func buffer(
-        _ lineProtocol: [UInt8], lines: Int, user: String, completion: @escaping @Sendable (BufferRefusal?) -> Void
+        _ lineProtocol: [UInt8], lines: Int, readings: [Reading], user: UserRecord,
+        completion: @escaping @Sendable (BufferRefusal?) -> Void
     ) {
         log.append(lineProtocol, lineCount: lines) { [self] result in
             switch result {
-            case .success: completion(nil)
-            case .failure(let error): completion(refusal(error, user: user, lines: lines))
+            case .success:
+                alerts.observe(readings, of: user)
+                completion(nil)
+            case .failure(let error): completion(refusal(error, user: user.name, lines: lines))
             }
         }
     }
 
     /// Buffers encoded lines and waits until they are durable (for handlers on the worker pool).
-    func bufferAndWait(_ lineProtocol: [UInt8], lines: Int, user: String) -> BufferRefusal? {
+    func bufferAndWait(_ lineProtocol: [UInt8], lines: Int, readings: [Reading], user: UserRecord) -> BufferRefusal? {
         do {
             try log.append(lineProtocol, lineCount: lines)
+            alerts.observe(readings, of: user)
             return nil
         } catch {
-            return refusal(error, user: user, lines: lines)
+            return refusal(error, user: user.name, lines: lines)
         }
     }
 

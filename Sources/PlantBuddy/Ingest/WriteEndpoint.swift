@@ -31,6 +31,8 @@ struct WriteEndpoint: Sendable {
         lineProtocol.reserveCapacity(request.body.count * 8)
         var accepted = 0
         var rejected: [Rejection] = []
+        let collectsReadings = ingest.wantsReadings
+        var readings: [Reading] = []
         // Filled in per line: one pair of arrays per request rather than per reading.
         var tags: [(key: String, value: String)] = [("device_id", ""), ("user", user.name)]
         var fields: [(key: String, value: FieldValue)] = [("reading", .integer(0))]
@@ -40,10 +42,15 @@ struct WriteEndpoint: Sendable {
                 tags[0].value = deviceID
                 fields[0].value = .integer(value)
                 do {
+                    let time = firstTimestamp + Int64(offset)
                     try LineProtocol.encode(
-                        measurement: measurement, sortedTags: tags, sortedFields: fields,
-                        timestamp: firstTimestamp + Int64(offset), into: &lineProtocol)
+                        measurement: measurement, sortedTags: tags, sortedFields: fields, timestamp: time,
+                        into: &lineProtocol)
                     accepted += 1
+                    if collectsReadings {
+                        readings.append(
+                            Reading(deviceID: deviceID, sensor: measurement, value: Double(value), time: time))
+                    }
                 } catch {
                     rejected.append(Rejection(line: number, text: deviceID + measurement, error: error.description))
                 }
@@ -62,7 +69,8 @@ struct WriteEndpoint: Sendable {
         guard accepted > 0 else {
             return reply.send(answer(accepted: 0, rejected: rejected, user: user.name))
         }
-        ingest.buffer(lineProtocol, lines: accepted, user: user.name) { [self, accepted, rejected] refusal in
+        ingest.buffer(lineProtocol, lines: accepted, readings: readings, user: user) {
+            [self, accepted, rejected] refusal in
             guard let refusal else {
                 return reply.send(answer(accepted: accepted, rejected: rejected, user: user.name))
             }

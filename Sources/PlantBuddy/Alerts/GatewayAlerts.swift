@@ -1,0 +1,112 @@
+import Dispatch
+import Foundation
+import InfluxClient
+import Observability
+import Synchronization
+
+/// The gateway's own alerting, for InfluxDB 1.x (the embedded default), which has no task engine:
+/// on 2.x and Cloud InfluxDB's tasks watch, on 3.x its processing engine. Which one InfluxDB is,
+/// `/ping` says (asked in the background until it answers); until then, and on any other version,
+/// readings pass by untouched.
+///
+/// Acknowledged readings are judged as they arrive; a timer looks for silent devices. Every
+/// transition is saved with the open alerts before it is delivered, on one serial queue.
+final class GatewayAlerts: Sendable {
+    private let evaluator: AlertEvaluator
+    private let users: UserStore
+    private let delivery: AlertDelivery
+    private let influx: InfluxDBClient
+    private let logger: Logger
+    private let metrics: Metrics
+    private let silenceCheck: Duration
+    private let queue = DispatchQueue(label: "plantbuddy-alerts")
+    private let active = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
+
+    init(
+        dataDirectory: String, rules: AlertRules, users: UserStore, delivery: AlertDelivery, influx: InfluxDBClient,
+        silenceCheck: Duration, logger: Logger, metrics: Metrics
+    ) {
+        self.users = users
+        self.delivery = delivery
+        self.influx = influx
+        self.silenceCheck = silenceCheck
+        self.logger = logger
+        self.metrics = metrics
+        evaluator = AlertEvaluator(dataDirectory: dataDirectory, rules: rules)
+    }
+
+    /// Whether the gateway judges readings itself (InfluxDB answered as 1.x).
+    var isActive: Bool { active.load(ordering: .relaxed) }
+
+    /// Finds out which InfluxDB this is, and if 1.x starts judging and checking for silence.
+    func start() {
+        queue.async { [self] in decide() }
+    }
+
+    /// Stops the silence checks; what is queued is still delivered and saved.
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        queue.sync {}
+    }
+
+    /// Readings of a user's devices, once acknowledged. One comparison per rule watching the sensor.
+    func observe(_ readings: [Reading], of user: UserRecord) {
+        guard isActive, !readings.isEmpty else { return }
+        let transitions = evaluator.observe(readings, of: user)
+        if !transitions.isEmpty { queue.async { [self] in deliver(transitions) } }
+    }
+
+    private func decide() {
+        guard !stopped.load(ordering: .relaxed) else { return }
+        do {
+            guard try influx.api() == .v1 else {
+                logger.info("alerts are evaluated by InfluxDB's own engine")
+                return
+            }
+            active.store(true, ordering: .relaxed)
+            logger.info("alerts are evaluated by the gateway (InfluxDB 1.x has no task engine)")
+            scheduleSilenceCheck()
+        } catch {
+            // Asked again until InfluxDB answers: the version decides who evaluates alerts.
+            queue.asyncAfter(deadline: .now() + 10) { [self] in decide() }
+        }
+    }
+
+    private func scheduleSilenceCheck() {
+        let seconds = Double(silenceCheck.components.seconds) + Double(silenceCheck.components.attoseconds) / 1e18
+        queue.asyncAfter(deadline: .now() + seconds) { [self] in
+            guard !stopped.load(ordering: .relaxed) else { return }
+            let now = Int64(Date().timeIntervalSince1970 * 1e9)
+            let transitions = evaluator.checkSilence(of: users.allUsers(), now: now)
+            transitions.isEmpty ? save() : deliver(transitions)
+            scheduleSilenceCheck()
+        }
+    }
+
+    /// On the queue: saved first, so after a restart an alert is neither repeated nor forgotten.
+    private func deliver(_ transitions: [AlertTransition]) {
+        save()
+        for transition in transitions {
+            metrics.increment("plantbuddy_alert_transitions_total", ["level": transition.level.rawValue])
+            guard let owner = users.user(named: transition.user) else { continue }
+            let notification = transition.notification(
+                deviceName: owner.deviceName(transition.deviceID), receivedAt: Date())
+            do {
+                _ = try delivery.deliver(notification, to: owner)
+            } catch {
+                metrics.increment("plantbuddy_notifications_total", ["result": "error"])
+                logger.error("cannot store an alert", ["user": transition.user, "error": error.description])
+            }
+        }
+    }
+
+    private func save() {
+        do {
+            try evaluator.save()
+        } catch {
+            metrics.increment("plantbuddy_alert_state_errors_total")
+            logger.error("cannot save the open alerts", ["file": evaluator.path, "error": error.description])
+        }
+    }
+}
