@@ -40,6 +40,7 @@ import Testing
             configure: configure
         ) { gateway in
             let rick = try addUser(gateway, "rick", hook: hooks.server.url + "/rick")
+            try gateway.app.users.setPasswordHash(testPasswordHash("pickle"), for: "rick")
             let morty = try addUser(gateway, "morty", hook: hooks.server.url + "/morty")
             let rule = try gateway.app.users.addRule(
                 AlertRule(sensor: "soil_moisture", deviceID: "01", condition: .atOrBelow(30)), for: "rick",
@@ -52,6 +53,10 @@ import Testing
             #expect(alert["level"] == "crit" && alert["device_id"] == "01" && alert["sensor"] == "soil_moisture")
             #expect(alert["check_id"] == rule.id && alert["user"] == "rick")
             #expect(alert["message"] == "device 01: soil moisture 20 (at or below 30)")
+            let cookie = try PageTests.session(gateway, user: "rick", password: "pickle")
+            let attention = try PageTests.page(gateway, cookie: cookie).bodyText
+            #expect(attention.contains("<h2>Needs attention now</h2>"))
+            #expect(attention.contains("<li>device 01: soil moisture 20 (at or below 30) <time>since "))
 
             // Still dry: no new alert. Morty's low reading is judged by the default rule (35), his own.
             #expect(try gateway.post("01SM019\r\n01SM018", token: rick).status == 204)
@@ -65,6 +70,7 @@ import Testing
             #expect(
                 hooks.calls("/rick")[1]["message"] == "device 01: soil moisture recovered, 55 (rule: at or below 30)")
             #expect(hooks.calls("/rick").count == 2 && hooks.calls("/morty").count == 1)
+            #expect(!(try PageTests.page(gateway, cookie: cookie).bodyText.contains("Needs attention now")))
         }
     }
 

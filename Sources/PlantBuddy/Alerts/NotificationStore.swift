@@ -50,6 +50,20 @@ public final class NotificationStore: Sendable {
         return Array(list.suffix(count).reversed())
     }
 
+    /// The alerts open now: per rule (check), device and sensor, the newest notification, when it
+    /// is not a recovery. Newest first.
+    public func openAlerts(for user: String) -> [PlantNotification] {
+        var seen = Set<String>()
+        var open: [PlantNotification] = []
+        for notification in recent(for: user, count: limit) {
+            let key = [notification.checkID ?? "", notification.deviceID ?? "", notification.sensor ?? ""]
+                .joined(separator: "\u{1F}")
+            guard seen.insert(key).inserted else { continue }
+            if notification.level != "ok" { open.append(notification) }
+        }
+        return open
+    }
+
     /// File names from a hash: user names may hold any character.
     private func path(for user: String) -> String {
         directory + "/" + Hex.encode(SHA256.hash(user).prefix(16)) + ".json"

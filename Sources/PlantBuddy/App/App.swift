@@ -76,27 +76,29 @@ public final class App: Sendable {
             secret: Array(configuration.notifySecret.utf8), users: users, delivery: delivery, logger: logger,
             metrics: metrics)
         let minSilence = configuration.alertLimits.minSilenceSeconds
+        let alertRules = AlertRules(defaultSoilThreshold: configuration.soilCritThreshold)
         alerts = GatewayAlerts(
-            dataDirectory: configuration.dataDirectory,
-            rules: AlertRules(defaultSoilThreshold: configuration.soilCritThreshold), users: users,
+            dataDirectory: configuration.dataDirectory, rules: alertRules, users: users,
             delivery: delivery, influx: influx, silenceCheck: .milliseconds(min(30_000, max(1000, minSilence * 250))),
             logger: logger, metrics: metrics)
         let ingest = IngestPath(users: users, log: buffer, alerts: alerts, logger: logger, metrics: metrics)
         let write = WriteEndpoint(
             ingest: ingest, parser: DeviceLineParser(catalog: configuration.sensors), clock: clock)
-        let pages = PageEndpoints(
-            users: users, passwords: PasswordHasher(iterations: configuration.passwordIterations),
+        let access = PageAccess(
+            users: users,
             sessions: SessionSigner(
                 key: sessionKey, lifetime: configuration.sessionLifetime,
                 secureCookies: configuration.publicURL.hasPrefix("https://")),
+            proxy: ProxySignIn(header: configuration.proxyUserHeader, trustedAddresses: configuration.trustedProxies))
+        let templates = try PageTemplates(directory: configuration.templatesDirectory)
+        let pages = PageEndpoints(
+            access: access, passwords: PasswordHasher(iterations: configuration.passwordIterations),
             throttle: LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow),
-            proxy: ProxySignIn(header: configuration.proxyUserHeader, trustedAddresses: configuration.trustedProxies),
             notifications: notifications,
             readings: ReadingsSource(
                 influx: influx, graphScript: graphScript, catalog: configuration.sensors,
                 downsampledBucket: configuration.downsampledBucket),
-            templates: try PageTemplates(directory: configuration.templatesDirectory),
-            publicURL: configuration.publicURL,
+            templates: templates, publicURL: configuration.publicURL,
             logger: logger, metrics: metrics)
 
         var router = Router()
@@ -114,6 +116,12 @@ public final class App: Sendable {
         router.add(.get, "/login", pages.showLogin)
         router.add(.post, "/login", pages.login)
         router.add(.post, "/logout", pages.logout)
+        let settings = SettingsEndpoints(
+            access: access, templates: templates, catalog: configuration.sensors, limits: configuration.alertLimits,
+            rules: alertRules, notifier: notifier,
+            logger: logger, metrics: metrics)
+        router.add(.get, "/settings", settings.show)
+        router.add(.post, "/settings", settings.change)
         let health = HealthEndpoints(
             influx: influx, buffer: buffer, metrics: metrics, metricsToken: configuration.metricsToken)
         router.add(.get, "/metrics", health.metricsPage)

@@ -3,13 +3,17 @@ import SVGChart
 
 /// From series to the SVG the page shows: one panel per sensor, one line per device.
 enum Chart {
-    static func svg(_ series: [ReadingSeries], start: Double, end: Double, title: String) -> String {
+    /// `deviceName` labels each device's line (what its owner calls it).
+    static func svg(
+        _ series: [ReadingSeries], start: Double, end: Double, title: String,
+        deviceName: (String) -> String = { "device \($0)" }
+    ) -> String {
         let measurements = Array(Set(series.map(\.measurement))).sorted()
         let panels = measurements.map { measurement in
             ChartPanel(
                 title: measurement,
                 series: series.filter { $0.measurement == measurement }.sorted { $0.deviceID < $1.deviceID }.map {
-                    ChartSeries(label: "device \($0.deviceID)", times: $0.times, values: $0.values)
+                    ChartSeries(label: deviceName($0.deviceID), times: $0.times, values: $0.values)
                 })
         }
         var options = ChartOptions(start: start, end: end, timeLabel: timeLabel)

@@ -7,11 +7,9 @@ import Observability
 
 /// Sign-in, sign-out and the home page with the user's charts.
 struct PageEndpoints: Sendable {
-    let users: UserStore
+    let access: PageAccess
     let passwords: PasswordHasher
-    let sessions: SessionSigner
     let throttle: LoginThrottle
-    let proxy: ProxySignIn
     let notifications: NotificationStore
     let readings: ReadingsSource
     let templates: PageTemplates
@@ -19,18 +17,11 @@ struct PageEndpoints: Sendable {
     let logger: Logger
     let metrics: Metrics
 
-    /// The signed-in user: a trusted proxy's header, else a valid session cookie of an existing user.
-    private func signedInUser(_ request: HTTPRequest) -> UserRecord? {
-        if !proxy.header.isEmpty, proxy.trustedAddresses.contains(Self.clientAddress(request)),
-            let name = request.headers[proxy.header]
-        {
-            return users.user(named: name)
-        }
-        return sessions.user(from: request.headers).flatMap(users.user(named:))
-    }
+    private var users: UserStore { access.users }
+    private var sessions: SessionSigner { access.sessions }
 
     func showLogin(_ request: HTTPRequest) -> HTTPResponse {
-        if signedInUser(request) != nil { return Self.redirect("/") }
+        if access.user(request) != nil { return Self.redirect("/") }
         return loginPage(request, status: .ok, message: nil, username: "")
     }
 
@@ -48,7 +39,7 @@ struct PageEndpoints: Sendable {
             return loginPage(
                 request, status: .forbidden, message: "The form had expired. Please sign in again.", username: username)
         }
-        let keys = ["user:" + username, "address:" + Self.clientAddress(request)]
+        let keys = ["user:" + username, "address:" + PageAccess.clientAddress(request)]
         if let wait = throttle.retryAfter(keys) {
             metrics.increment("plantbuddy_logins_total", ["result": "throttled"])
             logger.warning(
@@ -82,8 +73,7 @@ struct PageEndpoints: Sendable {
 
     func logout(_ request: HTTPRequest) -> HTTPResponse {
         let form = FormURLEncoding.decode(String(decoding: request.body, as: UTF8.self))
-        let session = SessionSigner.cookie(SessionSigner.cookieName, in: request.headers)
-        if session != nil && !sessions.isValidCSRF(form.first { $0.name == "csrf" }?.value, binding: session) {
+        if access.csrfToken(request) != nil && !access.isValidForm(form.first { $0.name == "csrf" }?.value, request) {
             metrics.increment("plantbuddy_csrf_refusals_total")
             logger.warning("sign-out without a valid CSRF token", ["peer": request.remoteAddress])
             return HTTPResponse.text(.forbidden, "forbidden: the form had expired").withHeaders(
@@ -96,7 +86,7 @@ struct PageEndpoints: Sendable {
 
     func home(_ request: HTTPRequest) -> HTTPResponse {
         // A cookie for a user who has since been removed signs nobody in.
-        guard let user = signedInUser(request) else { return Self.redirect("/login") }
+        guard let user = access.user(request) else { return Self.redirect("/login") }
         let range = request.query("range").flatMap(GraphRange.init(rawValue:)) ?? .standard
         let end = Date().timeIntervalSince1970
         var context: TemplateContext = [
@@ -110,22 +100,29 @@ struct PageEndpoints: Sendable {
             "rangeLabel": .text(range.rawValue),
             "writeURL": .text(writeURL(request)),
         ]
+        let attention = notifications.openAlerts(for: user.name)
+        context["hasAttention"] = .flag(!attention.isEmpty)
+        context["attention"] = .list(
+            attention.map { alert in
+                ["message": .text(alert.message), "since": .text(Self.displayTime(alert.time))]
+            })
         let recent = notifications.recent(for: user.name)
         context["hasNotifications"] = .flag(!recent.isEmpty)
         context["notifications"] = .list(
             recent.map { notification in
                 [
                     "level": .text(notification.level), "message": .text(notification.message),
-                    "time": .text(notification.time.replacingOccurrences(of: "T", with: " ")),
+                    "time": .text(Self.displayTime(notification.time)),
                 ]
             })
         do {
             let series = try readings.series(for: user.name, range: range)
             context["hasReadings"] = .flag(!series.isEmpty)
-            context["latest"] = .list(series.compactMap(Self.latestRow))
+            context["latest"] = .list(series.compactMap { Self.latestRow($0, deviceName: user.deviceName) })
             context["chart"] = .trustedHTML(
-                Chart.svg(series, start: end - range.seconds, end: end, title: "Readings of the last \(range.rawValue)")
-            )
+                Chart.svg(
+                    series, start: end - range.seconds, end: end, title: "Readings of the last \(range.rawValue)",
+                    deviceName: user.deviceName))
         } catch {
             metrics.increment("plantbuddy_influx_query_errors_total")
             logger.error(
@@ -133,20 +130,23 @@ struct PageEndpoints: Sendable {
             context["error"] = .text(
                 "The readings cannot be shown right now: the database did not answer. Please try again soon.")
         }
-        let logoutToken = SessionSigner.cookie(SessionSigner.cookieName, in: request.headers).map {
-            sessions.csrfToken(binding: $0)
-        }
         let html = templates.page(
-            title: "Your plants", user: user.name, logoutToken: logoutToken, body: templates.home, context)
+            title: "Your plants", user: user.name, logoutToken: access.csrfToken(request), body: templates.home, context
+        )
         return HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: html)
             .withHeaders(templates.securityHeaders).loggingUser(user.name)
     }
 
-    private static func latestRow(_ series: ReadingSeries) -> TemplateContext? {
+    /// RFC 3339 as `2026-12-01 20:55:00`.
+    static func displayTime(_ rfc3339: String) -> String {
+        String(rfc3339.replacingOccurrences(of: "T", with: " ").prefix(19))
+    }
+
+    private static func latestRow(_ series: ReadingSeries, deviceName: (String) -> String) -> TemplateContext? {
         guard let time = series.times.last, let value = series.values.last else { return nil }
         let stamp = Timestamp(seconds: Int64(time)).description
         return [
-            "sensor": .text(series.measurement), "device": .text(series.deviceID),
+            "sensor": .text(series.measurement), "device": .text(deviceName(series.deviceID)),
             "value": .text(value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)),
             "time": .text(String(stamp.dropLast().replacingOccurrences(of: "T", with: " "))),
         ]
@@ -176,12 +176,6 @@ struct PageEndpoints: Sendable {
             .withHeaders(templates.securityHeaders)
         if existing != binding { response.headers.add("Set-Cookie", sessions.loginCookie(binding)) }
         return response
-    }
-
-    /// The peer's IP address without the port.
-    static func clientAddress(_ request: HTTPRequest) -> String {
-        guard let colon = request.remoteAddress.lastIndex(of: ":") else { return request.remoteAddress }
-        return String(request.remoteAddress[..<colon])
     }
 
     static func redirect(_ location: String) -> HTTPResponse {

@@ -8,6 +8,7 @@ struct PageTemplates: Sendable {
     let layout: Template
     let home: Template
     let login: Template
+    let settings: Template
     /// No script at all; the one inline style block is allowed by its hash, nothing else inline.
     let securityHeaders: HTTPHeaders
 
@@ -31,6 +32,7 @@ struct PageTemplates: Sendable {
         layout = try load("layout")
         home = try load("home")
         login = try load("login")
+        settings = try load("settings")
         var styleSources = "'none'"
         if let open = layoutSource.firstRange(of: "<style>"), let close = layoutSource.firstRange(of: "</style>") {
             let style = layoutSource[open.upperBound..<close.lowerBound]
