@@ -137,10 +137,8 @@ struct PageEndpoints: Sendable {
             .withHeaders(templates.securityHeaders).loggingUser(user.name)
     }
 
-    /// RFC 3339 as `2026-12-01 20:55:00`.
-    static func displayTime(_ rfc3339: String) -> String {
-        String(rfc3339.replacingOccurrences(of: "T", with: " ").prefix(19))
-    }
+    /// RFC 3339 as `2026-12-01 20:55:00Z`.
+    static func displayTime(_ rfc3339: String) -> String { rfc3339.replacingOccurrences(of: "T", with: " ") }
 
     private static func latestRow(_ series: ReadingSeries, deviceName: (String) -> String) -> TemplateContext? {
         guard let time = series.times.last, let value = series.values.last else { return nil }
