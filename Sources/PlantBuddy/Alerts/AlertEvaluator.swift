@@ -31,8 +31,9 @@ final class AlertEvaluator: Sendable {
 
     private struct State {
         var open: [AlertKey: OpenAlert] = [:]
-        /// Seconds since the epoch of each series' last reading.
-        var lastSeen: [Series: Int64] = [:]
+        /// Seconds since the epoch of each series' last reading, by user (the silence check goes
+        /// user by user).
+        var lastSeen: [String: [Series: Int64]] = [:]
         /// Whether `lastSeen` changed since it was last written.
         var unsaved = false
     }
@@ -59,8 +60,7 @@ final class AlertEvaluator: Sendable {
             let saved = try? JSONDecoder().decode(Saved.self, from: data)
         {
             initial.open = Dictionary(saved.open.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-            initial.lastSeen = Dictionary(
-                saved.lastSeen.map { ($0.series, $0.seconds) }, uniquingKeysWith: { first, _ in first })
+            for seen in saved.lastSeen { initial.lastSeen[seen.series.user, default: [:]][seen.series] = seen.seconds }
         }
         state = Mutex(initial)
     }
@@ -72,7 +72,7 @@ final class AlertEvaluator: Sendable {
             var transitions: [AlertTransition] = []
             for reading in readings {
                 let series = Series(user: user.name, deviceID: reading.deviceID, sensor: reading.sensor)
-                state.lastSeen[series] = reading.time / 1_000_000_000
+                state.lastSeen[user.name, default: [:]][series] = reading.time / 1_000_000_000
                 state.unsaved = true
                 for rule in rules where rule.watches(sensor: reading.sensor, deviceID: reading.deviceID) {
                     let key = AlertKey(user: user.name, ruleID: rule.id, deviceID: reading.deviceID)
@@ -105,14 +105,13 @@ final class AlertEvaluator: Sendable {
                     guard case .silentFor(let silence) = rule.condition else { continue }
                     if let device = rule.deviceID {
                         let series = Series(user: user.name, deviceID: device, sensor: rule.sensor)
-                        if state.lastSeen[series] == nil {
-                            state.lastSeen[series] = seconds
+                        if state.lastSeen[user.name]?[series] == nil {
+                            state.lastSeen[user.name, default: [:]][series] = seconds
                             state.unsaved = true
                         }
                     }
-                    for (series, last) in state.lastSeen
-                    where series.user == user.name && rule.watches(sensor: series.sensor, deviceID: series.deviceID)
-                        && seconds - last >= Int64(silence)
+                    for (series, last) in state.lastSeen[user.name] ?? [:]
+                    where rule.watches(sensor: series.sensor, deviceID: series.deviceID) && seconds - last >= Int64(silence)
                     {
                         let key = AlertKey(user: user.name, ruleID: rule.id, deviceID: series.deviceID)
                         guard state.open[key] == nil else { continue }
@@ -136,7 +135,7 @@ final class AlertEvaluator: Sendable {
             state.unsaved = false
             return Saved(
                 open: state.open.values.sorted { ($0.key.user, $0.key.ruleID) < ($1.key.user, $1.key.ruleID) },
-                lastSeen: state.lastSeen.map { SeenSeries(series: $0.key, seconds: $0.value) })
+                lastSeen: state.lastSeen.values.flatMap { $0.map { SeenSeries(series: $0.key, seconds: $0.value) } })
         }
         guard let saved else { return }
         let data = (try? JSONEncoder().encode(saved)) ?? Data()
