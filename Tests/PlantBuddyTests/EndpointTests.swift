@@ -122,4 +122,36 @@ import WriteAheadLog
             }
         }
     }
+
+    /// What InfluxDB 2.x's notification rule (Flux/notification_rule.flux) posts for a status of a
+    /// person's rule: it reads like the gateway's own alerts, names the device as its owner does,
+    /// is shown as needing attention until the recovery, and a repeat is stored once.
+    @Test func aRuleStatusFromInfluxDB2ReadsLikeTheGatewaysOwnAlert() throws {
+        try withProbedApp(influxURL: Self.noInfluxDB, configure: { $0.notifySecret = "hook-secret" }) { probe in
+            _ = try probe.app.users.add("rick")
+            try probe.app.users.nameDevice("01", "Fern", for: "rick")
+            let rule = try probe.app.users.addRule(
+                AlertRule(sensor: "soil_moisture", deviceID: "01", condition: .atOrBelow(30)), for: "rick",
+                catalog: .standard, limits: probe.app.configuration.alertLimits)
+            func post(_ level: String, _ value: Double, at time: String) throws -> HTTPResponse {
+                try probe.answer(
+                    .make(
+                        .post, "/notify",
+                        headers: [("Authorization", "hook-secret"), ("Content-Type", "application/json")],
+                        body: #"{"check_id":"\#(rule.id)","device_id":"01","level":"\#(level)","#
+                            + #""message":"soil_moisture \#(value) (below 30.0)","sensor":"soil_moisture","#
+                            + #""time":"\#(time)","user":"rick","value":\#(value)}"#))
+            }
+            #expect(try post("crit", 21.5, at: "2026-12-01T10:00:00Z").status == .ok)
+            #expect(try post("crit", 21.5, at: "2026-12-01T10:00:00Z").status == .ok)  // a repeat
+            // A fresh store each time reads the files the app wrote.
+            var store: NotificationStore { NotificationStore(dataDirectory: probe.app.configuration.dataDirectory) }
+            #expect(store.recent(for: "rick").map(\.message) == ["Fern: soil moisture 21.5 (at or below 30)"])
+            #expect(store.openAlerts(for: "rick").count == 1)
+            #expect(try post("ok", 48, at: "2026-12-01T10:30:00Z").status == .ok)
+            #expect(
+                store.recent(for: "rick").first?.message == "Fern: soil moisture recovered, 48 (rule: at or below 30)")
+            #expect(store.openAlerts(for: "rick").isEmpty)
+        }
+    }
 }

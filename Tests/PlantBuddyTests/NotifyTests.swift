@@ -92,18 +92,19 @@ import Testing
             separator: "\n")
     }
 
-    @Test func notificationRuleTakesTheSecretFromTheStoreSendsJSONAndNeverTheSameStatusTwice() throws {
+    @Test func notificationRuleTakesTheSecretFromTheStoreSendsJSONAndEachChangeOnce() throws {
         let rule = try Self.script("notification_rule.flux")
         let code = Self.code(rule)
         #expect(code.contains(#"secrets.get(key: "pb_secret")"#))
         #expect(code.contains(#""Authorization": secret"#))
         #expect(code.contains("json.encode("))
-        for key in ["user:", "device_id:", "sensor:", "level:", "message:", "time:", "check_id:"] {
+        for key in ["user:", "device_id:", "sensor:", "level:", "message:", "time:", "check_id:", "value:"] {
             #expect(code.contains(key))
         }
-        // Only statuses newer than one period are sent, and only changes to crit.
+        // Only our own checks' statuses; only changes; only those newer than one period.
+        #expect(code.contains("r._check_id == threshold_check_id or r._check_id == silence_check_id"))
+        #expect(code.contains("monitor.stateChanges()"))
         #expect(code.contains("r._time >= experimental.subDuration(from: now(), d: task.every)"))
-        #expect(code.contains(#"monitor.stateChanges(toLevel: "crit")"#))
         #expect(code.contains("url: notify_url") && !code.contains("http://"))
         #expect(rule.contains("influx task create"))
     }
@@ -115,11 +116,12 @@ import Testing
         #expect(code.contains("to(bucket: downsampled_bucket)"))
     }
 
-    @Test func checkFlagsDrySoilPerUserAndDevice() throws {
-        let code = Self.code(try Self.script("check.flux"))
-        #expect(code.contains("crit: (r) => r.reading <= crit_threshold"))
-        #expect(code.contains("${r.user}") && code.contains("${r.device_id}"))
-        #expect(code.contains("monitor.check("))
+    /// One task for every person's rules: no task per user, no task update per rule change.
+    @Test func theAlertCheckReadsTheRulesTheGatewayWrites() throws {
+        let code = Self.code(try Self.script("alerts.flux"))
+        #expect(code.contains(#"r._measurement == "plantbuddy_rules""#))
+        #expect(code.contains("join.inner(") && code.contains("monitor.deadman(t: now())"))
+        #expect(code.contains("_check_id: threshold_check_id") && code.contains("_check_id: silence_check_id"))
     }
 }
 

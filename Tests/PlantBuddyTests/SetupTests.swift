@@ -72,6 +72,13 @@ private final class FakeInfluxDB2: Sendable {
                 state.tasks.append(("t\(state.tasks.count)", name, flux))
                 return json(
                     HTTPStatus(code: 201, reason: "Created"), ["id": "t\(state.tasks.count - 1)", "name": name])
+            case (.delete, let path) where path.hasPrefix("/api/v2/tasks/"):
+                let id = String(path.dropFirst("/api/v2/tasks/".count))
+                guard state.tasks.contains(where: { $0.id == id }) else {
+                    return json(.notFound, ["message": "task not found"])
+                }
+                state.tasks.removeAll { $0.id == id }
+                return HTTPResponse(status: .noContent)
             case (.patch, let path) where path.hasPrefix("/api/v2/tasks/"):
                 let id = String(path.dropFirst("/api/v2/tasks/".count))
                 guard let index = state.tasks.firstIndex(where: { $0.id == id }) else {
@@ -88,6 +95,7 @@ private final class FakeInfluxDB2: Sendable {
 
 extension HTTPMethod {
     fileprivate static let patch = HTTPMethod(rawValue: "PATCH")
+    fileprivate static let delete = HTTPMethod(rawValue: "DELETE")
 }
 
 @Suite struct SetupTests {
@@ -126,14 +134,15 @@ extension HTTPMethod {
                 "GET /api/v2/buckets?orgID=0a1b2c3d4e5f6789&name=downsampled", "POST /api/v2/buckets",
                 "PATCH /api/v2/orgs/0a1b2c3d4e5f6789/secrets",
                 "GET /api/v2/tasks?orgID=0a1b2c3d4e5f6789&name=plantbuddy%2Ddownsample", "POST /api/v2/tasks",
-                "GET /api/v2/tasks?orgID=0a1b2c3d4e5f6789&name=plantbuddy%2Dsoil%2Dcheck", "POST /api/v2/tasks",
+                "GET /api/v2/tasks?orgID=0a1b2c3d4e5f6789&name=plantbuddy%2Dalerts", "POST /api/v2/tasks",
                 "GET /api/v2/tasks?orgID=0a1b2c3d4e5f6789&name=plantbuddy%2Dnotify", "POST /api/v2/tasks",
+                "GET /api/v2/tasks?orgID=0a1b2c3d4e5f6789&name=plantbuddy%2Dsoil%2Dcheck",
             ])
         #expect(server.requests.allSatisfy { $0.path == "/ping" || $0.headers["Authorization"] == "Token admin-token" })
         let state = fake.state.withLock { $0 }
         #expect(state.buckets == ["plants", "downsampled"])
         #expect(state.secrets == ["pb_secret": "hook-secret"])
-        #expect(state.tasks.map(\.name) == ["plantbuddy-downsample", "plantbuddy-soil-check", "plantbuddy-notify"])
+        #expect(state.tasks.map(\.name) == ["plantbuddy-downsample", "plantbuddy-alerts", "plantbuddy-notify"])
         let notify = try #require(state.tasks.last?.flux)
         // The settings are defined after the imports (Flux allows imports only at the top).
         #expect(
@@ -143,7 +152,10 @@ extension HTTPMethod {
         #expect(state.tasks[0].flux.hasPrefix("raw_bucket = \"plants\"\ndownsampled_bucket = \"downsampled\"\n"))
         #expect(
             state.tasks[1].flux.contains(
-                "import \"influxdata/influxdb/v1\"\nraw_bucket = \"plants\"\ncrit_threshold = 35.0\n"))
+                "import \"join\"\nraw_bucket = \"plants\"\nlookback = 604800s\n"
+                    + "threshold_check_id = \"0000000000050a21\"\nsilence_check_id = \"0000000000050a22\"\n"))
+        #expect(
+            notify.contains(#"status_lookback = 1h"#) && notify.contains(#"threshold_check_id = "0000000000050a21""#))
 
         let requestsBefore = server.requests.count
         let second = run(fake, url: server.url)
@@ -153,7 +165,7 @@ extension HTTPMethod {
         let writes = server.requests.dropFirst(requestsBefore).filter { $0.method == .post || $0.method == .patch }
         #expect(writes.map(\.path) == ["/api/v2/orgs/0a1b2c3d4e5f6789/secrets"])  // the secret upsert, same value
 
-        // A changed threshold updates the task in place, never a second copy.
+        // A changed setting updates the task in place, never a second copy.
         var output: [String] = []
         _ = Command.run(
             ["setup"],
@@ -161,10 +173,30 @@ extension HTTPMethod {
                 "INFLUX_URL": server.url, "INFLUX_TOKEN": "admin-token", "INFLUX_ORG": "greenhouse",
                 "INFLUX_BUCKET": "plants",
                 "PLANTBUDDY_PUBLIC_URL": "https://plants.example", "PLANTBUDDY_NOTIFY_SECRET": "hook-secret",
-                "PLANTBUDDY_SOIL_CRIT": "30",
+                "PLANTBUDDY_MAX_SILENCE": "14d",
             ], output: { output.append($0) }, errors: { _ in })
-        #expect(output.contains("updated task plantbuddy-soil-check"))
-        #expect(fake.state.withLock { $0.tasks.count == 3 && $0.tasks[1].flux.contains("crit_threshold = 30.0") })
+        #expect(output.contains("updated task plantbuddy-alerts"))
+        #expect(fake.state.withLock { $0.tasks.count == 3 && $0.tasks[1].flux.contains("lookback = 1209600s") })
+    }
+
+    /// The soil check of earlier versions is deleted: its statuses would go unread.
+    @Test func setupDeletesTheRetiredSoilCheck() throws {
+        let fake = FakeInfluxDB2(token: "admin-token")
+        fake.state.withLock {
+            $0.tasks.append(("t-old", "plantbuddy-soil-check", "option task = {name: \"plantbuddy-soil-check\"}"))
+        }
+        let server = try ReplayServer(fake.respond)
+        defer { server.stop() }
+        let dry = run(fake, url: server.url, extra: ["--dry-run"])
+        #expect(dry.1.contains("would delete the retired task plantbuddy-soil-check"))
+        #expect(fake.state.withLock { $0.tasks.count } == 1)
+        let real = run(fake, url: server.url)
+        #expect(real.0 == 0 && real.1.contains("deleted the retired task plantbuddy-soil-check"))
+        #expect(server.requests.contains { $0.method == .delete && $0.path == "/api/v2/tasks/t-old" })
+        #expect(
+            fake.state.withLock { $0.tasks.map(\.name) } == [
+                "plantbuddy-downsample", "plantbuddy-alerts", "plantbuddy-notify",
+            ])
     }
 
     @Test func errorsNameWhatToFix() throws {

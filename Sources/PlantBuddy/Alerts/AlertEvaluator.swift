@@ -111,7 +111,8 @@ final class AlertEvaluator: Sendable {
                         }
                     }
                     for (series, last) in state.lastSeen[user.name] ?? [:]
-                    where rule.watches(sensor: series.sensor, deviceID: series.deviceID) && seconds - last >= Int64(silence)
+                    where rule.watches(sensor: series.sensor, deviceID: series.deviceID)
+                        && seconds - last >= Int64(silence)
                     {
                         let key = AlertKey(user: user.name, ruleID: rule.id, deviceID: series.deviceID)
                         guard state.open[key] == nil else { continue }

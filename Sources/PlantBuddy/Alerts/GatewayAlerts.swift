@@ -3,16 +3,20 @@ import Foundation
 import InfluxClient
 import Observability
 import Synchronization
+import WriteAheadLog
 
-/// The gateway's own alerting, for InfluxDB 1.x (the embedded default), which has no task engine:
-/// on 2.x and Cloud InfluxDB's tasks watch, on 3.x its processing engine. Which one InfluxDB is,
-/// `/ping` says (asked in the background until it answers); until then, and on any other version,
-/// readings pass by untouched.
-///
-/// Acknowledged readings are judged as they arrive; a timer looks for silent devices. Every
-/// transition is saved with the open alerts before it is delivered, on one serial queue.
+/// Who evaluates people's alert rules, and the gateway's part in it. Which InfluxDB this is, `/ping`
+/// says (asked in the background until it answers):
+/// - 1.x (the embedded default) has no task engine, so the gateway judges acknowledged readings as
+///   they arrive and a timer looks for silent devices; every transition is saved with the open
+///   alerts before it is delivered, on one serial queue.
+/// - 2.x and Cloud run the alert check task; the gateway writes the rules where the task reads them
+///   (`RulePublisher`), checking for changes on the same timer, and InfluxDB's notification rule
+///   reports each transition to `/notify`.
 final class GatewayAlerts: Sendable {
     private let evaluator: AlertEvaluator
+    private let publisher: RulePublisher
+    private let log: WriteAheadLog
     private let users: UserStore
     private let delivery: AlertDelivery
     private let influx: InfluxDBClient
@@ -25,8 +29,10 @@ final class GatewayAlerts: Sendable {
 
     init(
         dataDirectory: String, rules: AlertRules, users: UserStore, delivery: AlertDelivery, influx: InfluxDBClient,
-        silenceCheck: Duration, logger: Logger, metrics: Metrics
+        log: WriteAheadLog, silenceCheck: Duration, logger: Logger, metrics: Metrics
     ) {
+        self.log = log
+        publisher = RulePublisher(rules: rules)
         self.users = users
         self.delivery = delivery
         self.influx = influx
@@ -60,22 +66,41 @@ final class GatewayAlerts: Sendable {
     private func decide() {
         guard !stopped.load(ordering: .relaxed) else { return }
         do {
-            guard try influx.api() == .v1 else {
-                logger.info("alerts are evaluated by InfluxDB's own engine")
-                return
+            switch try influx.api() {
+            case .v1:
+                active.store(true, ordering: .relaxed)
+                logger.info("alerts are evaluated by the gateway (InfluxDB 1.x has no task engine)")
+                scheduleSilenceCheck()
+            case .v2, .auto:
+                logger.info("alerts are evaluated by InfluxDB's alert check task; the gateway writes the rules")
+                publishRules()
             }
-            active.store(true, ordering: .relaxed)
-            logger.info("alerts are evaluated by the gateway (InfluxDB 1.x has no task engine)")
-            scheduleSilenceCheck()
         } catch {
             // Asked again until InfluxDB answers: the version decides who evaluates alerts.
             queue.asyncAfter(deadline: .now() + 10) { [self] in decide() }
         }
     }
 
+    /// On the queue, then again every tick: the rules that changed, into the buffer like readings.
+    private func publishRules() {
+        guard !stopped.load(ordering: .relaxed) else { return }
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        let (lineProtocol, lines) = publisher.changes(of: users.allUsers(), at: now)
+        if lines > 0 {
+            do {
+                try log.append(lineProtocol, lineCount: lines)
+                metrics.increment("plantbuddy_rule_points_written_total", by: Double(lines))
+            } catch {
+                publisher.forget()
+                metrics.increment("plantbuddy_buffer_refusals_total", ["reason": "rules"])
+                logger.error("cannot buffer the alert rules for InfluxDB", ["error": error.description])
+            }
+        }
+        queue.asyncAfter(deadline: .now() + silenceCheck.seconds) { [self] in publishRules() }
+    }
+
     private func scheduleSilenceCheck() {
-        let seconds = Double(silenceCheck.components.seconds) + Double(silenceCheck.components.attoseconds) / 1e18
-        queue.asyncAfter(deadline: .now() + seconds) { [self] in
+        queue.asyncAfter(deadline: .now() + silenceCheck.seconds) { [self] in
             guard !stopped.load(ordering: .relaxed) else { return }
             let now = Int64(Date().timeIntervalSince1970 * 1e9)
             let transitions = evaluator.checkSilence(of: users.allUsers(), now: now)

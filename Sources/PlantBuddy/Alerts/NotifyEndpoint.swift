@@ -10,6 +10,7 @@ struct NotifyEndpoint: Sendable {
     /// Empty: no secret configured, so every request is refused.
     let secret: [UInt8]
     let users: UserStore
+    let rules: AlertRules
     let delivery: AlertDelivery
     let logger: Logger
     let metrics: Metrics
@@ -20,12 +21,14 @@ struct NotifyEndpoint: Sendable {
         let level: String
         let message: String
         let deviceID: String?
+        /// The reading behind the status (the alert check task sends it).
+        let value: Double?
         let sensor: String?
         let time: String?
         let checkID: String?
 
         enum CodingKeys: String, CodingKey {
-            case user, level, message, sensor, time
+            case user, level, message, sensor, time, value
             case deviceID = "device_id"
             case checkID = "check_id"
         }
@@ -43,7 +46,8 @@ struct NotifyEndpoint: Sendable {
             return .text(.unauthorized, "unauthorized")
         }
         let now = Date()
-        let notification: PlantNotification
+        var notification: PlantNotification
+        var value: Double?
         let trimmed = request.body.drop {
             $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r")
         }
@@ -53,6 +57,7 @@ struct NotifyEndpoint: Sendable {
                 logger.warning("notification refused: malformed JSON", ["peer": request.remoteAddress])
                 return .text(.badRequest, #"malformed notification: expected JSON with "user", "level" and "message""#)
             }
+            value = body.value
             notification = PlantNotification(
                 user: body.user, deviceID: body.deviceID, sensor: body.sensor, level: body.level, message: body.message,
                 time: body.time ?? ISO8601DateFormatter().string(from: now), checkID: body.checkID, receivedAt: now)
@@ -68,11 +73,28 @@ struct NotifyEndpoint: Sendable {
                 time: ISO8601DateFormatter().string(from: now), checkID: nil, receivedAt: now)
         }
         guard let owner = users.user(named: notification.user) else {
-            metrics.increment("plantbuddy_notifications_total", ["result": "unknown-user"])
-            logger.warning(
-                "notification for an unknown user", ["user": notification.user, "message": notification.message])
-            return .text(.ok, "ok")
+            return unknownUser(notification)
         }
+        // A status of one of the owner's rules reads as the gateway's own alerts do, naming the
+        // device as its owner named it.
+        if let rule = rules.rules(of: owner).first(where: { $0.id == notification.checkID }),
+            let deviceID = notification.deviceID, let level = AlertTransition.Level(rawValue: notification.level)
+        {
+            notification.message = AlertTransition(
+                user: owner.name, rule: rule, deviceID: deviceID, level: level, value: value, time: 0
+            ).message(deviceName: owner.deviceName(deviceID))
+        }
+        return store(notification, for: owner)
+    }
+
+    private func unknownUser(_ notification: PlantNotification) -> HTTPResponse {
+        metrics.increment("plantbuddy_notifications_total", ["result": "unknown-user"])
+        logger.warning(
+            "notification for an unknown user", ["user": notification.user, "message": notification.message])
+        return .text(.ok, "ok")
+    }
+
+    private func store(_ notification: PlantNotification, for owner: UserRecord) -> HTTPResponse {
         do {
             let isNew = try delivery.deliver(notification, to: owner)
             metrics.increment("plantbuddy_notifications_total", ["result": isNew ? "stored" : "duplicate"])

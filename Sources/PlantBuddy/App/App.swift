@@ -72,14 +72,15 @@ public final class App: Sendable {
             mail: configuration.mail, attempts: configuration.notifyAttempts, firstRetry: configuration.notifyRetry,
             logger: logger, metrics: metrics)
         let delivery = AlertDelivery(store: notifications, notifier: notifier, logger: logger, metrics: metrics)
-        let notify = NotifyEndpoint(
-            secret: Array(configuration.notifySecret.utf8), users: users, delivery: delivery, logger: logger,
-            metrics: metrics)
-        let minSilence = configuration.alertLimits.minSilenceSeconds
         let alertRules = AlertRules(defaultSoilThreshold: configuration.soilCritThreshold)
+        let notify = NotifyEndpoint(
+            secret: Array(configuration.notifySecret.utf8), users: users, rules: alertRules, delivery: delivery,
+            logger: logger, metrics: metrics)
+        let minSilence = configuration.alertLimits.minSilenceSeconds
         alerts = GatewayAlerts(
             dataDirectory: configuration.dataDirectory, rules: alertRules, users: users,
-            delivery: delivery, influx: influx, silenceCheck: .milliseconds(min(30_000, max(1000, minSilence * 250))),
+            delivery: delivery, influx: influx, log: buffer,
+            silenceCheck: .milliseconds(min(30_000, max(1000, minSilence * 250))),
             logger: logger, metrics: metrics)
         let ingest = IngestPath(users: users, log: buffer, alerts: alerts, logger: logger, metrics: metrics)
         let write = WriteEndpoint(

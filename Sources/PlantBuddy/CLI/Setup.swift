@@ -4,7 +4,8 @@ import InfluxClient
 
 /// `plantbuddy setup`: provisions InfluxDB 2.x / Cloud through its HTTP API so nobody has to click
 /// through a UI: the org is looked up, the raw and downsampled buckets created if missing, the
-/// notification secret stored, and the three tasks in `Flux/` created or updated by name. Running it
+/// notification secret stored, the three tasks in `Flux/` (downsampling, the alert check, the
+/// notification rule) created or updated by name, and tasks of earlier versions deleted. Running it
 /// again changes nothing; `--dry-run` only says what it would do.
 struct Setup {
     struct Failure: Error, CustomStringConvertible {
@@ -50,7 +51,14 @@ struct Setup {
             say("stored the secret pb_secret")
         }
         for program in try taskPrograms() { try ensureTask(flux: program, orgID: orgID) }
+        for name in Self.retiredTasks { try retireTask(name, orgID: orgID) }
     }
+
+    /// The ids of Plant Buddy's two checks in `_monitoring`: the notification rule reads only these.
+    static let thresholdCheckID = "0000000000050a21"
+    static let silenceCheckID = "0000000000050a22"
+    /// Tasks earlier versions installed, deleted when found.
+    static let retiredTasks = ["plantbuddy-soil-check"]
 
     /// Each task exactly as setup sends it: the script from `Flux/` with its settings defined after
     /// its imports, as Flux literals.
@@ -58,6 +66,10 @@ struct Setup {
         let notifyURL =
             (configuration.publicURL.hasSuffix("/")
                 ? String(configuration.publicURL.dropLast()) : configuration.publicURL) + "/notify"
+        let checkIDs: [(name: String, value: String)] = [
+            ("threshold_check_id", Flux.stringLiteral(Self.thresholdCheckID)),
+            ("silence_check_id", Flux.stringLiteral(Self.silenceCheckID)),
+        ]
         let tasks: [(file: String, definitions: [(name: String, value: String)])] = [
             (
                 "downsample.flux",
@@ -67,13 +79,16 @@ struct Setup {
                 ]
             ),
             (
-                "check.flux",
+                "alerts.flux",
                 [
                     ("raw_bucket", Flux.stringLiteral(influx.bucket)),
-                    ("crit_threshold", Flux.floatLiteral(configuration.soilCritThreshold)),
-                ]
+                    ("lookback", "\(configuration.alertLimits.maxSilenceSeconds)s"),
+                ] + checkIDs
             ),
-            ("notification_rule.flux", [("notify_url", Flux.stringLiteral(notifyURL))]),
+            (
+                "notification_rule.flux",
+                [("notify_url", Flux.stringLiteral(notifyURL))] + checkIDs + [("status_lookback", "1h")]
+            ),
         ]
         return try tasks.map { task in
             let path = configuration.fluxDirectory + "/" + task.file
@@ -147,6 +162,21 @@ struct Setup {
         }
         _ = try call("POST", "/api/v2/tasks", json: ["orgID": orgID, "status": "active", "flux": flux], expect: [201])
         say("created task \(name)")
+    }
+
+    /// Deletes a task an earlier version installed (its statuses would go unread).
+    private func retireTask(_ name: String, orgID: String) throws {
+        let answer = try call("GET", "/api/v2/tasks?orgID=\(orgID)&name=\(percent(name))", expect: [200])
+        let ids = (answer.json?["tasks"] as? [[String: Any]] ?? []).filter { $0["name"] as? String == name }
+            .compactMap { $0["id"] as? String }
+        for id in ids {
+            if dryRun {
+                say("would delete the retired task \(name)")
+            } else {
+                _ = try call("DELETE", "/api/v2/tasks/\(id)", expect: [204])
+                say("deleted the retired task \(name)")
+            }
+        }
     }
 
     /// `option task = {name: "…", …}` — the name InfluxDB gives the task.

@@ -42,5 +42,14 @@ enum GatewayMetrics {
             "plantbuddy_csrf_refusals_total", .counter, help: "Forms refused for a missing or wrong CSRF token.")
         metrics.describe("plantbuddy_influx_query_errors_total", .counter, help: "Graph queries that failed.")
         metrics.describe("plantbuddy_buffer_read_errors_total", .counter, help: "Failures to read the buffer files.")
+        metrics.describe(
+            "plantbuddy_alert_transitions_total", .counter,
+            help: "Alert rules the gateway judged moving into alert (crit) or out (ok), on InfluxDB 1.x.")
+        metrics.describe(
+            "plantbuddy_alert_state_errors_total", .counter, help: "Failures to save the open alerts (alerts.json).")
+        metrics.describe(
+            "plantbuddy_rule_points_written_total", .counter,
+            help: "Alert rules written for InfluxDB's alert check task (2.x), as points.")
+        metrics.describe("plantbuddy_settings_changes_total", .counter, help: "Settings forms, by result.")
     }
 }
