@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Signs in to a running gateway with headless Chromium and checks the charts a person would see.
+"""Signs in to a running gateway with headless Chromium and checks what a person would see.
 
 Drives Chromium over the DevTools protocol: opens /login, fills in the form and submits it like a
-person, then saves a screenshot and the DOM and fails unless the page shows chart panels.
+person, saves a screenshot and the DOM, and fails unless the page shows chart panels and an alert
+that needs attention; then adds an alert rule on /settings through its form, and fails unless the
+page says it was added and lists it (screenshot settings.png).
 Usage: browser_check.py URL USER PASSWORD OUTPUT_DIR
 """
 import json
@@ -87,10 +89,33 @@ try:
     with open(os.path.join(out, "page.html"), "w") as file:
         file.write(evaluate("document.documentElement.outerHTML"))
     print(f"browser check: at {location}, {panels} chart panels, {lines} lines; "
-          f"screenshot and DOM in {out}")
+          f"screenshots and DOM in {out}")
     if location != "/":
         fail(f"sign-in did not reach the home page (at {location})")
     if not panels or not lines:
         fail("the page shows no charts")
+    attention = evaluate("document.querySelector('section.attention')?.innerText || ''")
+    if "soil moisture" not in attention:
+        fail(f"the page shows nothing that needs attention: {attention!r}")
+
+    call("Page.navigate", url=url + "/settings")
+    wait_for_load()
+    evaluate("""
+        document.querySelector('select[name=sensor]').value = 'light';
+        document.querySelector('select[name=condition]').value = 'above';
+        document.querySelector('input[name=value]').value = '900';
+        document.querySelector('input[name=value]').form.querySelector('button[type=submit]').click();
+    """)
+    wait_for_load()
+    time.sleep(0.3)
+    status = evaluate("document.querySelector('p.notice')?.innerText || ''")
+    rules = evaluate("document.querySelector('table.rules')?.innerText || ''")
+    shot = call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+    with open(os.path.join(out, "settings.png"), "wb") as file:
+        import base64
+        file.write(base64.b64decode(shot["data"]))
+    print(f"browser check: /settings says {status!r}")
+    if "Alert added: light at or above 900 on any device." not in status or "light at or above 900" not in rules:
+        fail(f"adding an alert on /settings did not work: {status!r}, rules {rules!r}")
 finally:
     browser.terminate()

@@ -25,6 +25,7 @@ final class GatewayAlerts: Sendable {
     private let silenceCheck: Duration
     private let queue = DispatchQueue(label: "plantbuddy-alerts")
     private let active = Atomic<Bool>(false)
+    private let decided = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
 
     init(
@@ -44,6 +45,12 @@ final class GatewayAlerts: Sendable {
 
     /// Whether the gateway judges readings itself (InfluxDB answered as 1.x).
     var isActive: Bool { active.load(ordering: .relaxed) }
+
+    /// Who evaluates the rules, for `/health`: `gateway`, `influxdb`, or `unknown` until InfluxDB answers.
+    var evaluatedBy: String {
+        guard decided.load(ordering: .acquiring) else { return "unknown" }
+        return isActive ? "gateway" : "influxdb"
+    }
 
     /// Finds out which InfluxDB this is, and if 1.x starts judging and checking for silence.
     func start() {
@@ -69,9 +76,11 @@ final class GatewayAlerts: Sendable {
             switch try influx.api() {
             case .v1:
                 active.store(true, ordering: .relaxed)
+                decided.store(true, ordering: .releasing)
                 logger.info("alerts are evaluated by the gateway (InfluxDB 1.x has no task engine)")
                 scheduleSilenceCheck()
             case .v2, .auto:
+                decided.store(true, ordering: .releasing)
                 logger.info("alerts are evaluated by InfluxDB's alert check task; the gateway writes the rules")
                 publishRules()
             }

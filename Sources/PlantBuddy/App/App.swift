@@ -124,7 +124,7 @@ public final class App: Sendable {
         router.add(.get, "/settings", settings.show)
         router.add(.post, "/settings", settings.change)
         let health = HealthEndpoints(
-            influx: influx, buffer: buffer, metrics: metrics, metricsToken: configuration.metricsToken)
+            influx: influx, buffer: buffer, alerts: alerts, metrics: metrics, metricsToken: configuration.metricsToken)
         router.add(.get, "/metrics", health.metricsPage)
         router.add(.get, "/health", health.health)
         router.addNonBlocking(.get, "/ready") { request, reply in reply.send(health.ready(request)) }

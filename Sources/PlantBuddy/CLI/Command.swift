@@ -17,8 +17,10 @@ public enum Command {
           plantbuddy users list                  list user names
           plantbuddy users remove NAME           delete a user
           plantbuddy users rotate-token NAME     replace a user's device token; prints the new one
+          plantbuddy users name-device NAME DEVICE "Fern, kitchen window"
+                                                 what the user calls a device ("" removes the name)
         \(RulesCommand.usage)
-          plantbuddy simulate --url URL --token TOKEN [--devices N] [--interval 5s] [--dry]
+          plantbuddy simulate --url URL --token TOKEN [--devices N] [--interval 5s] [--dry] [--dry-cycle 4m]
           plantbuddy setup [--dry-run]           provision InfluxDB 2.x/Cloud: buckets, secret, tasks
           plantbuddy csv < response.csv          annotated CSV on stdin → JSON on stdout (debugging)
           plantbuddy render --input results.csv [--output graph.svg]
@@ -148,6 +150,11 @@ public enum Command {
             name = first
             options.removeFirst()
         }
+        // `name-device NAME DEVICE "NEW NAME"`: two more words before the settings.
+        var positional: [String] = []
+        while subcommand == "name-device", positional.count < 2, let next = options.first, !next.hasPrefix("--") {
+            positional.append(options.removeFirst())
+        }
         let passwordFromStdin = options.contains("--password-stdin")
         options.removeAll { $0 == "--password-stdin" }
         // `set-channels` takes --webhook URL and --email ADDRESS (or `none`); the rest are settings.
@@ -198,6 +205,8 @@ public enum Command {
                 }
                 try store.setPasswordHash(passwordHash, for: name)
             case ("rotate-token", let name?): output(try store.rotateToken(name))
+            case ("name-device", let name?) where positional.count == 2:
+                try store.nameDevice(positional[0], positional[1], for: name)
             case ("remove", let name?): try store.remove(name)
             case ("list", nil): for user in try store.list() { output(user.name) }
             default:
@@ -220,7 +229,9 @@ public enum Command {
             let flag = arguments[index]
             if flag == "--dry" {
                 dry = true
-            } else if ["--url", "--token", "--devices", "--interval"].contains(flag), index + 1 < arguments.count {
+            } else if ["--url", "--token", "--devices", "--interval", "--dry-cycle"].contains(flag),
+                index + 1 < arguments.count
+            {
                 values[flag] = arguments[index + 1]
                 index += 1
             } else {
@@ -236,6 +247,9 @@ public enum Command {
         simulator.dry = dry
         if let devices = values["--devices"] {
             simulator.devices = try SettingValue.parse(devices, as: SettingValue.count, option: "--devices")
+        }
+        if let cycle = values["--dry-cycle"] {
+            simulator.dryingCycle = try SettingValue.parse(cycle, as: SettingValue.duration, option: "--dry-cycle")
         }
         if let interval = values["--interval"] {
             simulator.interval = try SettingValue.parse(interval, as: SettingValue.duration, option: "--interval")

@@ -11,6 +11,10 @@ public struct Simulator: Sendable {
     public var interval: Duration = .seconds(5)
     /// Holds soil moisture at 20, below the default alert threshold of 35, to exercise alerts.
     public var dry = false
+    /// When set, the first device's soil dries out and is watered again once per cycle: from 60 down
+    /// to 20 over 60 % of the cycle (passing the default alert threshold of 35 after 37.5 %), then
+    /// back to 70, so the alert and its recovery both happen while you watch.
+    public var dryingCycle: Duration?
 
     public init(url: String, token: String) {
         self.url = url
@@ -31,15 +35,22 @@ public struct Simulator: Sendable {
         ]
     }
 
-    /// One round of lines for one device, advancing the drift.
-    static func nextLines(deviceID: String, sensors: inout [Sensor], dry: Bool) -> String {
+    /// The first device's soil moisture `elapsed` into a drying cycle of `cycle`.
+    static func dryingSoil(elapsed: Duration, cycle: Duration) -> Int {
+        let phase = (elapsed.seconds.truncatingRemainder(dividingBy: cycle.seconds)) / cycle.seconds
+        return phase < 0.6 ? Int((60 - 40 * phase / 0.6).rounded()) : 70
+    }
+
+    /// One round of lines for one device, advancing the drift; `soil` replaces the soil moisture.
+    static func nextLines(deviceID: String, sensors: inout [Sensor], dry: Bool, soil: Int? = nil) -> String {
         var lines: [String] = []
         for index in sensors.indices {
             var sensor = sensors[index]
             let step = sensor.value * Double.random(in: -0.02...0.02) + Double.random(in: -0.5...0.5)
             sensor.value = min(sensor.range.upperBound, max(sensor.range.lowerBound, sensor.value + step))
             sensors[index] = sensor
-            let reading = sensor.code == "SM" && dry ? 20 : Int(sensor.value.rounded())
+            let reading =
+                sensor.code == "SM" ? (dry ? 20 : soil ?? Int(sensor.value.rounded())) : Int(sensor.value.rounded())
             let padded = reading < 0 ? String(reading) : String(format: "%03d", reading)
             lines.append(deviceID + sensor.code + padded)
         }
@@ -53,10 +64,14 @@ public struct Simulator: Sendable {
         let client = CurlHTTPClient()
         var sensors = (1...max(1, devices)).map { _ in Self.startingSensors() }
         let endpoint = url.hasSuffix("/write") ? url : url + "/write"
+        let started = ContinuousClock.now
         while !shouldStop() {
             for device in sensors.indices {
                 let deviceID = String(format: "%02d", (device + 1) % 100)
-                let body = Self.nextLines(deviceID: deviceID, sensors: &sensors[device], dry: dry)
+                let soil = dryingCycle.flatMap { cycle in
+                    device == 0 ? Self.dryingSoil(elapsed: ContinuousClock.now - started, cycle: cycle) : nil
+                }
+                let body = Self.nextLines(deviceID: deviceID, sensors: &sensors[device], dry: dry, soil: soil)
                 let request = HTTPClientRequest(
                     method: "POST", url: endpoint,
                     headers: [("Authorization", "Token \(token)"), ("Content-Type", "text/plain")],

@@ -11,6 +11,7 @@ struct HealthEndpoints: Sendable {
 
     let influx: InfluxDBClient
     let buffer: WriteAheadLog
+    let alerts: GatewayAlerts
     let metrics: Metrics
     /// Empty: `/metrics` is open (bind the gateway to a private address, or set a token).
     let metricsToken: String
@@ -32,6 +33,7 @@ struct HealthEndpoints: Sendable {
             "status": healthy ? "pass" : "fail",
             "version": Self.version,
             "influxdb": influxState,
+            "alerts": ["evaluated_by": alerts.evaluatedBy],
             "buffer": [
                 "lines": status.bufferedLines, "bytes": status.bufferedBytes,
                 "oldest_age_seconds": status.oldestAgeSeconds(),

@@ -137,8 +137,15 @@ struct PageEndpoints: Sendable {
             .withHeaders(templates.securityHeaders).loggingUser(user.name)
     }
 
-    /// RFC 3339 as `2026-12-01 20:55:00Z`.
-    static func displayTime(_ rfc3339: String) -> String { rfc3339.replacingOccurrences(of: "T", with: " ") }
+    /// RFC 3339 as `2026-12-01 20:55:00Z`: to the second, which is as exact as a person reads it.
+    static func displayTime(_ rfc3339: String) -> String {
+        var text = rfc3339.replacingOccurrences(of: "T", with: " ")
+        if let dot = text.firstIndex(of: "."), let zone = text[dot...].firstIndex(where: { !$0.isNumber && $0 != "." })
+        {
+            text.removeSubrange(dot..<zone)
+        }
+        return text
+    }
 
     private static func latestRow(_ series: ReadingSeries, deviceName: (String) -> String) -> TemplateContext? {
         guard let time = series.times.last, let value = series.values.last else { return nil }
