@@ -106,13 +106,15 @@ func fsyncRate(directory: String, seconds duration: Double) {
 }
 
 /// A loopback stand-in for InfluxDB 2.x: `/ping` says 2.7, every query answers with FILE's bytes,
-/// writes are accepted and dropped. Runs until killed.
-func serveInfluxV2(csvPath: String, port: UInt16) throws -> Never {
-    let csv = try [UInt8](Data(contentsOf: URL(fileURLWithPath: csvPath)))
+/// writes are accepted and dropped. With `version` 1.x (no file), InfluxDB 1.x's `/ping` and
+/// `/write` instead. Runs until killed.
+func serveInflux(csvPath: String?, port: UInt16, version: String) throws -> Never {
+    let csv = try csvPath.map { try [UInt8](Data(contentsOf: URL(fileURLWithPath: $0))) } ?? []
     var router = Router()
     router.addNonBlocking(.get, "/ping") { _, reply in
-        reply.send(HTTPResponse(status: .noContent, headers: ["X-Influxdb-Version": "v2.7.10"]))
+        reply.send(HTTPResponse(status: .noContent, headers: ["X-Influxdb-Version": version]))
     }
+    router.addNonBlocking(.post, "/write") { _, reply in reply.send(HTTPResponse(status: .noContent)) }
     router.addNonBlocking(.post, "/api/v2/query") { _, reply in
         reply.send(HTTPResponse(status: .ok, headers: ["Content-Type": "text/csv; charset=utf-8"], body: csv))
     }
@@ -135,8 +137,10 @@ case ("chart", _):
 case ("fsync", let directory?):
     fsyncRate(directory: directory, seconds: Double(arguments.dropFirst(2).first ?? "3") ?? 3)
 case ("influx-v2", let path?):
-    try serveInfluxV2(csvPath: path, port: UInt16(arguments.dropFirst(2).first ?? "") ?? 8086)
+    try serveInflux(csvPath: path, port: UInt16(arguments.dropFirst(2).first ?? "") ?? 8086, version: "v2.7.10")
+case ("influx-v1", let port?):
+    try serveInflux(csvPath: nil, port: UInt16(port) ?? 8086, version: "1.8.10")
 default:
-    print("usage: plantbuddy-bench csv FILE | chart | fsync DIR [SECONDS] | influx-v2 CSV-FILE PORT")
+    print("usage: plantbuddy-bench csv FILE | chart | fsync DIR [SECONDS] | influx-v2 CSV-FILE PORT | influx-v1 PORT")
     exit(2)
 }

@@ -83,6 +83,7 @@ import Testing
             "PLANTBUDDY_TRUSTED_PROXIES": "10.0.0.1",
             "PLANTBUDDY_PUBLIC_URL": "https://plants.example", "PLANTBUDDY_SMTP_URL": "smtp://mail.example:587",
             "INFLUX_GZIP": "true", "PLANTBUDDY_WAL_FSYNC": "false", "PLANTBUDDY_SOIL_CRIT": "12.5",
+            "PLANTBUDDY_GATEWAY_ALERTS": "off",
         ]
         for setting in Setting.all where setting.defaultValue != nil {
             let value = samples[setting.environment] ?? Self.otherValue(than: setting.defaultValue!)

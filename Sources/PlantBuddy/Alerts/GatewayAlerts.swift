@@ -14,6 +14,7 @@ import WriteAheadLog
 ///   (`RulePublisher`), checking for changes on the same timer, and InfluxDB's notification rule
 ///   reports each transition to `/notify`.
 final class GatewayAlerts: Sendable {
+    private let enabled: Bool
     private let evaluator: AlertEvaluator
     private let publisher: RulePublisher
     private let log: WriteAheadLog
@@ -28,10 +29,13 @@ final class GatewayAlerts: Sendable {
     private let decided = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
 
+    /// `enabled` false (`PLANTBUDDY_GATEWAY_ALERTS=off`): the gateway neither judges nor writes rules.
     init(
-        dataDirectory: String, rules: AlertRules, users: UserStore, delivery: AlertDelivery, influx: InfluxDBClient,
+        enabled: Bool, dataDirectory: String, rules: AlertRules, users: UserStore, delivery: AlertDelivery,
+        influx: InfluxDBClient,
         log: WriteAheadLog, silenceCheck: Duration, logger: Logger, metrics: Metrics
     ) {
+        self.enabled = enabled
         self.log = log
         publisher = RulePublisher(rules: rules)
         self.users = users
@@ -48,12 +52,14 @@ final class GatewayAlerts: Sendable {
 
     /// Who evaluates the rules, for `/health`: `gateway`, `influxdb`, or `unknown` until InfluxDB answers.
     var evaluatedBy: String {
+        guard enabled else { return "off" }
         guard decided.load(ordering: .acquiring) else { return "unknown" }
         return isActive ? "gateway" : "influxdb"
     }
 
     /// Finds out which InfluxDB this is, and if 1.x starts judging and checking for silence.
     func start() {
+        guard enabled else { return }
         queue.async { [self] in decide() }
     }
 

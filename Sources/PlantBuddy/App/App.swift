@@ -78,7 +78,8 @@ public final class App: Sendable {
             logger: logger, metrics: metrics)
         let minSilence = configuration.alertLimits.minSilenceSeconds
         alerts = GatewayAlerts(
-            dataDirectory: configuration.dataDirectory, rules: alertRules, users: users,
+            enabled: configuration.gatewayAlerts, dataDirectory: configuration.dataDirectory, rules: alertRules,
+            users: users,
             delivery: delivery, influx: influx, log: buffer,
             silenceCheck: .milliseconds(min(30_000, max(1000, minSilence * 250))),
             logger: logger, metrics: metrics)

@@ -33,6 +33,8 @@ public struct Configuration: Sendable {
     public var notifyAttempts = 0
     public var notifyRetry: Duration = .zero
     public var soilCritThreshold = 0.0
+    /// Whether the gateway takes part in alerting (`PLANTBUDDY_GATEWAY_ALERTS=auto`).
+    public var gatewayAlerts = false
     public var alertLimits = AlertRuleLimits(maxRulesPerUser: 0, minSilenceSeconds: 0, maxSilenceSeconds: 0)
     public var rawRetention: Duration = .zero
     public var downsampledRetention: Duration = .zero

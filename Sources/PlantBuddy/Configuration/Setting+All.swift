@@ -55,6 +55,10 @@ extension Setting {
             "the default alert of everyone without a soil-moisture rule of their own: at or below this",
             \.soilCritThreshold, SettingValue.number),
         Setting(
+            "PLANTBUDDY_GATEWAY_ALERTS", default: "auto",
+            "auto: the gateway evaluates alert rules on InfluxDB 1.x and writes them for 2.x's task; off: neither",
+            \.gatewayAlerts, SettingValue.onOrOff),
+        Setting(
             "PLANTBUDDY_MAX_RULES", default: "20", "alert rules one person may set", \.alertLimits.maxRulesPerUser,
             SettingValue.count),
         Setting(

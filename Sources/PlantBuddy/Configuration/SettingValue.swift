@@ -70,6 +70,15 @@ enum SettingValue {
         return Int(value.components.seconds)
     }
 
+    /// `auto` (on where it applies) or `off`.
+    static func onOrOff(_ text: String) throws(InvalidSettingValue) -> Bool {
+        switch text {
+        case "auto": return true
+        case "off": return false
+        default: throw InvalidSettingValue(message: "expected auto or off, got '\(text)'")
+        }
+    }
+
     /// An http:// or https:// URL, without a trailing slash.
     static func httpURL(_ text: String) throws(InvalidSettingValue) -> String {
         guard text.hasPrefix("http://") || text.hasPrefix("https://"), text.count > "https://".count else {
