@@ -42,9 +42,15 @@ import Testing
             let rick = try addUser(gateway, "rick", hook: hooks.server.url + "/rick")
             try gateway.app.users.setPasswordHash(testPasswordHash("pickle"), for: "rick")
             let morty = try addUser(gateway, "morty", hook: hooks.server.url + "/morty")
-            let rule = try gateway.app.users.addRule(
-                AlertRule(sensor: "soil_moisture", deviceID: "01", condition: .atOrBelow(30)), for: "rick",
-                catalog: .standard, limits: gateway.app.configuration.alertLimits)
+            // The operator's way: the CLI, as a separate process would run it, on the same data directory.
+            var printed: [String] = []
+            let status = Command.run(
+                ["rules", "add", "rick", "--sensor", "soil_moisture", "--device", "01", "--below", "30"],
+                environment: ["PLANTBUDDY_DATA_DIR": gateway.app.configuration.dataDirectory],
+                output: { printed.append($0) }, errors: { _ in })
+            #expect(status == 0 && printed.count == 1)
+            let rule = try #require(gateway.app.users.user(named: "rick")?.rules?.first)
+            #expect(rule.id == printed.first)
             try waitUntil("the gateway knows InfluxDB is 1.x") { gateway.app.evaluatesAlerts }
 
             #expect(try gateway.post("01SM020\r\n02SM020", token: rick).status == 204)  // 02: rick's rule names 01
@@ -83,10 +89,24 @@ import Testing
             configure: configure
         ) { gateway in
             let rick = try addUser(gateway, "rick", hook: hooks.server.url + "/rick")
-            try gateway.app.users.nameDevice("01", "Fern, kitchen window", for: "rick")
-            try gateway.app.users.addRule(
-                AlertRule(sensor: "light", condition: .silentFor(seconds: 1)), for: "rick", catalog: .standard,
-                limits: gateway.app.configuration.alertLimits)
+            try gateway.app.users.setPasswordHash(testPasswordHash("pickle"), for: "rick")
+            // A person's way: the settings page's forms, over the socket, with the form's CSRF token.
+            let cookie = try PageTests.session(gateway, user: "rick", password: "pickle")
+            let form = try PageTests.page(gateway, cookie: cookie, path: "/settings").bodyText
+            let marker = try #require(form.firstRange(of: #"name="csrf" value=""#))
+            let csrf = String(form[marker.upperBound...].prefix { $0 != "\"" })
+            for fields in [
+                "action=name-device&device=01&name=Fern%2C%20kitchen%20window",
+                "action=add-rule&sensor=light&device=&condition=silent&value=1s&channel=webhook",
+            ] {
+                let answer = try gateway.http.send(
+                    HTTPClientRequest(
+                        method: "POST", url: "http://127.0.0.1:\(gateway.port)/settings",
+                        headers: [("Cookie", cookie), ("Content-Type", "application/x-www-form-urlencoded")],
+                        body: Array("csrf=\(csrf)&\(fields)".utf8)))
+                #expect(answer.status == 200, "\(answer.bodyText)")
+            }
+            #expect(gateway.app.users.user(named: "rick")?.rules?.first?.condition == .silentFor(seconds: 1))
             try waitUntil("the gateway knows InfluxDB is 1.x") { gateway.app.evaluatesAlerts }
             #expect(try gateway.post("01LI700", token: rick).status == 204)
             try waitUntil("the silence alert arrives") { hooks.calls("/rick").count == 1 }

@@ -31,7 +31,8 @@ final class GatewayAlerts: Sendable {
 
     /// `enabled` false (`PLANTBUDDY_GATEWAY_ALERTS=off`): the gateway neither judges nor writes rules.
     init(
-        enabled: Bool, dataDirectory: String, rules: AlertRules, users: UserStore, delivery: AlertDelivery,
+        enabled: Bool, dataDirectory: String, rules: AlertRules, catalog: SensorCatalog, users: UserStore,
+        delivery: AlertDelivery,
         influx: InfluxDBClient,
         log: WriteAheadLog, silenceCheck: Duration, logger: Logger, metrics: Metrics
     ) {
@@ -44,7 +45,7 @@ final class GatewayAlerts: Sendable {
         self.silenceCheck = silenceCheck
         self.logger = logger
         self.metrics = metrics
-        evaluator = AlertEvaluator(dataDirectory: dataDirectory, rules: rules)
+        evaluator = AlertEvaluator(dataDirectory: dataDirectory, rules: rules, catalog: catalog)
     }
 
     /// Whether the gateway judges readings itself (InfluxDB answered as 1.x).
@@ -66,7 +67,7 @@ final class GatewayAlerts: Sendable {
     /// Stops the silence checks; what is queued is still delivered and saved.
     func stop() {
         stopped.store(true, ordering: .relaxed)
-        queue.sync {}
+        queue.sync { if isActive { save(force: true) } }
     }
 
     /// Readings of a user's devices, once acknowledged. One comparison per rule watching the sensor.
@@ -141,9 +142,9 @@ final class GatewayAlerts: Sendable {
         }
     }
 
-    private func save() {
+    private func save(force: Bool = false) {
         do {
-            try evaluator.save()
+            try evaluator.save(now: Int64(Date().timeIntervalSince1970 * 1e9), force: force)
         } catch {
             metrics.increment("plantbuddy_alert_state_errors_total")
             logger.error("cannot save the open alerts", ["file": evaluator.path, "error": error.description])

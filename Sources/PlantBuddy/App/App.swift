@@ -79,6 +79,7 @@ public final class App: Sendable {
         let minSilence = configuration.alertLimits.minSilenceSeconds
         alerts = GatewayAlerts(
             enabled: configuration.gatewayAlerts, dataDirectory: configuration.dataDirectory, rules: alertRules,
+            catalog: configuration.sensors,
             users: users,
             delivery: delivery, influx: influx, log: buffer,
             silenceCheck: .milliseconds(min(30_000, max(1000, minSilence * 250))),
@@ -140,6 +141,8 @@ public final class App: Sendable {
     /// Binds and starts serving; returns the port.
     @discardableResult
     public func start() throws(SocketError) -> UInt16 {
+        // The users file is read now, not by the first device request (a large one takes a while).
+        _ = users.allUsers()
         let port = try server.start()
         forwarder.start()
         alerts.start()
