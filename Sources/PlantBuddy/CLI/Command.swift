@@ -158,18 +158,8 @@ public enum Command {
         let passwordFromStdin = options.contains("--password-stdin")
         options.removeAll { $0 == "--password-stdin" }
         // `set-channels` takes --webhook URL and --email ADDRESS (or `none`); the rest are settings.
-        var channelOptions: [String] = []
-        while let flag = options.firstIndex(where: { $0 == "--webhook" || $0 == "--email" }), flag + 1 < options.count {
-            channelOptions += [options[flag], options[flag + 1]]
-            options.removeSubrange(flag...(flag + 1))
-        }
-        let configuration: Configuration
-        do {
-            configuration = try Configuration(arguments: options, environment: environment)
-        } catch {
-            errors("error: \(error)")
-            return 2
-        }
+        let channelOptions = takeOptions(["--webhook", "--email"], from: &options)
+        guard let configuration = configuration(options, environment: environment, errors: errors) else { return 2 }
         let store = UserStore(dataDirectory: configuration.dataDirectory)
         let hasher = PasswordHasher(iterations: configuration.passwordIterations)
         do {
@@ -185,17 +175,9 @@ public enum Command {
             case ("add", let name?): output(try store.add(name, passwordHash: passwordHash))
             case ("set-channels", let name?):
                 var channels = store.user(named: name)?.channels ?? NotificationChannels()
-                var index = 0
-                while index + 1 < channelOptions.count {
-                    let value = channelOptions[index + 1] == "none" ? nil : channelOptions[index + 1]
-                    switch channelOptions[index] {
-                    case "--webhook": channels.webhook = value
-                    case "--email": channels.email = value
-                    default:
-                        errors(usage)
-                        return 2
-                    }
-                    index += 2
+                for (flag, given) in channelOptions {
+                    let value = given == "none" ? nil : given
+                    if flag == "--webhook" { channels.webhook = value } else { channels.email = value }
                 }
                 try store.setChannels(channels, for: name)
             case ("set-password", let name?):
@@ -218,6 +200,28 @@ public enum Command {
             return 1
         }
         return 0
+    }
+
+    /// Removes `--name value` pairs of the given names from `options` (the rest are settings), in order.
+    static func takeOptions(_ names: Set<String>, from options: inout [String]) -> [(flag: String, value: String)] {
+        var taken: [(flag: String, value: String)] = []
+        while let flag = options.firstIndex(where: names.contains), flag + 1 < options.count {
+            taken.append((options[flag], options[flag + 1]))
+            options.removeSubrange(flag...(flag + 1))
+        }
+        return taken
+    }
+
+    /// The settings a command was given; nil, with the error said, when one is bad.
+    static func configuration(
+        _ options: [String], environment: [String: String], errors: (String) -> Void
+    ) -> Configuration? {
+        do {
+            return try Configuration(arguments: options, environment: environment)
+        } catch {
+            errors("error: \(error)")
+            return nil
+        }
     }
 
     /// Parses `simulate` options.

@@ -20,17 +20,10 @@ enum RulesCommand {
         var options = Array(arguments.dropFirst(2))
         var ruleID: String?
         if let first = options.first, !first.hasPrefix("--") { ruleID = options.removeFirst() }
-        let ruleOptions = ["--sensor", "--device", "--below", "--above", "--silent-for", "--channels"]
-        var given: [String: String] = [:]
-        while let flag = options.firstIndex(where: ruleOptions.contains), flag + 1 < options.count {
-            given[options[flag]] = options[flag + 1]
-            options.removeSubrange(flag...(flag + 1))
-        }
-        let configuration: Configuration
-        do {
-            configuration = try Configuration(arguments: options, environment: environment)
-        } catch {
-            errors("error: \(error)")
+        let taken = Command.takeOptions(
+            ["--sensor", "--device", "--below", "--above", "--silent-for", "--channels"], from: &options)
+        let given = Dictionary(taken.map { ($0.flag, $0.value) }, uniquingKeysWith: { _, last in last })
+        guard let configuration = Command.configuration(options, environment: environment, errors: errors) else {
             return 2
         }
         let store = UserStore(dataDirectory: configuration.dataDirectory)
