@@ -88,7 +88,7 @@ enum RulesCommand {
             guard parsed.count == names.count, !parsed.isEmpty else {
                 throw AlertRuleError("--channels takes page, webhook and email, comma-separated, got '\(list)'")
             }
-            channels = Set(parsed)
+            channels = Set(parsed + [.page])  // the page (the person's history) always has it
         }
         return AlertRule(sensor: sensor, deviceID: options["--device"], condition: condition, channels: channels)
     }
