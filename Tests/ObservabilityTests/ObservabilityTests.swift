@@ -73,3 +73,30 @@ private final class Lines: Sendable {
                 #"level=warn msg="bad input" user="rick level=error" text="a\nts=forged" plain=ok"#))
     }
 }
+
+/// A flood of one failure is one line, then a count every interval, then one line when it clears.
+@Suite struct RepeatedFailureTests {
+    @Test func aFloodIsLoggedOnceThenCountedThenCleared() {
+        let lines = Lines()
+        let logger = Logger(level: .info, sink: { line in lines.captured.withLock { $0.append(line) } })
+        func logged() -> [String] { lines.captured.withLock { $0 } }
+        let failure = RepeatedFailure(
+            logger: logger, level: .error, message: "cannot buffer readings", interval: .seconds(10))
+        let second: UInt64 = 1_000_000_000
+        for index in 0..<3_792 {
+            failure.record(["user": "rick", "error": "disk full"], now: 100 * second + UInt64(index) * 1_000_000)
+        }
+        #expect(logged().count == 1)
+        #expect(logged()[0].contains("level=error msg=\"cannot buffer readings\" user=rick error=\"disk full\""))
+        failure.record(["user": "morty", "error": "disk full"], now: 111 * second)
+        #expect(logged().count == 2)
+        #expect(logged()[1].contains("user=morty") && logged()[1].contains("repeated=\"3792 times in 11s\""))
+        failure.record(["user": "rick"], now: 112 * second)
+        failure.cleared(now: 113 * second)
+        failure.cleared(now: 114 * second)  // once
+        #expect(logged().count == 3)
+        #expect(logged()[2].contains("msg=\"cannot buffer readings: cleared\" unlogged_repeats=1"))
+        failure.record(["user": "rick"], now: 200 * second)  // a new flood starts with a line again
+        #expect(logged().count == 4)
+    }
+}

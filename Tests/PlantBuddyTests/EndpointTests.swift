@@ -1,7 +1,9 @@
 import Foundation
 import HTTPServer
 import InfluxClient
+import Observability
 import PlantBuddy
+import Synchronization
 import TestSupport
 import Testing
 import WriteAheadLog
@@ -152,6 +154,38 @@ import WriteAheadLog
             #expect(
                 store.recent(for: "rick").first?.message == "Fern: soil moisture recovered, 48 (rule: at or below 30)")
             #expect(store.openAlerts(for: "rick").isEmpty)
+        }
+    }
+
+    /// A full buffer refuses every write; the log says so once, not once per request, and says when
+    /// it clears. Every refusal is still counted.
+    @Test func aFloodOfRefusalsIsLoggedOnceAndItsEndOnce() throws {
+        let lines = Mutex<[String]>([])
+        try withProbedApp(
+            influxURL: Self.noInfluxDB,
+            configure: {
+                $0.maxBufferedBytes = 300
+                $0.server.logger = Logger(level: .info, sink: { line in lines.withLock { $0.append(line) } })
+                $0.logLevel = .info
+            }
+        ) { probe in
+            let token = try probe.app.users.add("rick")
+            let auth = [("Authorization", "Token \(token)")]
+            let tooMany = String(repeating: "01SM144\n", count: 20)
+            for _ in 0..<200 {
+                #expect(
+                    try probe.answer(.make(.post, "/write", headers: auth, body: tooMany)).status == .serviceUnavailable
+                )
+            }
+            #expect(try probe.answer(.make(.post, "/write", headers: auth, body: "01SM144")).status == .noContent)
+            let logged = lines.withLock { $0 }
+            #expect(logged.filter { $0.contains("msg=\"cannot buffer readings\"") }.count == 1)
+            #expect(
+                logged.filter { $0.contains("msg=\"cannot buffer readings: cleared\" unlogged_repeats=199") }.count == 1
+            )
+            #expect(
+                try probe.answer(.make(.get, "/metrics")).text.contains(
+                    #"plantbuddy_buffer_refusals_total{reason="full"} 200"#))
         }
     }
 }

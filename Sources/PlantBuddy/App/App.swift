@@ -84,7 +84,9 @@ public final class App: Sendable {
             delivery: delivery, influx: influx, log: buffer,
             silenceCheck: .milliseconds(min(30_000, max(1000, minSilence * 250))),
             logger: logger, metrics: metrics)
-        let ingest = IngestPath(users: users, log: buffer, alerts: alerts, logger: logger, metrics: metrics)
+        let ingest = IngestPath(
+            users: users, log: buffer, alerts: alerts, logger: logger, metrics: metrics,
+            repeatInterval: configuration.logRepeatInterval)
         let write = WriteEndpoint(
             ingest: ingest, parser: DeviceLineParser(catalog: configuration.sensors), clock: clock)
         let access = PageAccess(

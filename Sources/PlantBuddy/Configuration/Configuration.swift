@@ -15,6 +15,8 @@ public struct Configuration: Sendable {
     public var influxTimeout: Duration = .zero
     public var sensors = SensorCatalog.standard
     public var logLevel = LogLevel.info
+    /// How often a failure repeating many times a second logs how many more there were.
+    public var logRepeatInterval: Duration = .zero
     public var walFsync = false
     public var maxBufferedBytes = 0
     public var walSegmentBytes = 0

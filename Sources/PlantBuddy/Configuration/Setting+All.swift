@@ -149,6 +149,10 @@ extension Setting {
         Setting(
             "PLANTBUDDY_LOG_LEVEL", default: "info", "debug, info, warn or error", \.logLevel, SettingValue.logLevel),
         Setting(
+            "PLANTBUDDY_LOG_REPEAT_INTERVAL", default: "10s",
+            "a failure repeating fast (a full disk, a token scanner) is logged once, then counted this often",
+            \.logRepeatInterval, SettingValue.duration),
+        Setting(
             "PLANTBUDDY_METRICS_TOKEN", default: "", "bearer token /metrics requires (empty: open)", \.metricsToken,
             SettingValue.text),
         Setting(

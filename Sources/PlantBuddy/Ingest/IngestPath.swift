@@ -11,6 +11,25 @@ struct IngestPath: Sendable {
     let alerts: GatewayAlerts
     let logger: Logger
     let metrics: Metrics
+    /// A flood of refusals (a full disk, a scanner trying tokens) is a line, then a count.
+    let refusedTokens: RepeatedFailure
+    let bufferFailures: RepeatedFailure
+
+    init(
+        users: UserStore, log: WriteAheadLog, alerts: GatewayAlerts, logger: Logger, metrics: Metrics,
+        repeatInterval: Duration
+    ) {
+        self.users = users
+        self.log = log
+        self.alerts = alerts
+        self.logger = logger
+        self.metrics = metrics
+        refusedTokens = RepeatedFailure(
+            logger: logger, level: .warning, message: "write refused: missing or unknown token",
+            interval: repeatInterval)
+        bufferFailures = RepeatedFailure(
+            logger: logger, level: .error, message: "cannot buffer readings", interval: repeatInterval)
+    }
 
     /// When a device should try again after the buffer refused its lines.
     static let retryAfterSeconds = 5
@@ -19,7 +38,7 @@ struct IngestPath: Sendable {
     func user(presenting token: String?, route: String, peer: String) -> UserRecord? {
         if let token, let user = users.user(forToken: token) { return user }
         metrics.increment("plantbuddy_auth_failures_total", ["route": route])
-        logger.warning("write refused: missing or unknown token", ["route": route, "peer": peer])
+        refusedTokens.record(["route": route, "peer": peer])
         return nil
     }
 
@@ -36,6 +55,7 @@ struct IngestPath: Sendable {
         log.append(lineProtocol, lineCount: lines) { [self] result in
             switch result {
             case .success:
+                bufferFailures.cleared()
                 alerts.observe(readings, of: user)
                 completion(nil)
             case .failure(let error): completion(refusal(error, user: user.name, lines: lines))
@@ -47,6 +67,7 @@ struct IngestPath: Sendable {
     func bufferAndWait(_ lineProtocol: [UInt8], lines: Int, readings: [Reading], user: UserRecord) -> BufferRefusal? {
         do {
             try log.append(lineProtocol, lineCount: lines)
+            bufferFailures.cleared()
             alerts.observe(readings, of: user)
             return nil
         } catch {
@@ -75,7 +96,7 @@ struct IngestPath: Sendable {
         case .closed: kind = "closed"
         }
         metrics.increment("plantbuddy_buffer_refusals_total", ["reason": kind])
-        logger.error("cannot buffer readings", ["user": user, "lines": String(lines), "error": error.description])
+        bufferFailures.record(["user": user, "lines": String(lines), "error": error.description])
         return BufferRefusal(message: "\(error); nothing was stored, retry later")
     }
 }
