@@ -19,14 +19,18 @@ struct FluxTextTests {
         .appendingPathComponent("../..").standardized.path
 
     @Test(arguments: hostileTexts)
-    func theGraphQueryForAHostileUserOrBucketIsValidFlux(text: String) throws {
+    func theGraphAndLatestQueriesForAHostileUserOrBucketAreValidFlux(text: String) throws {
         let graph = try String(contentsOfFile: Self.repository + "/Flux/graph.flux", encoding: .utf8)
+        let latest = try String(contentsOfFile: Self.repository + "/Flux/latest.flux", encoding: .utf8)
         let source = ReadingsSource(
             influx: InfluxDBClient(configuration: InfluxConfiguration(url: "http://127.0.0.1:9", bucket: text)),
-            graphScript: graph, catalog: .standard, downsampledBucket: text)
+            graphScript: graph, latestScript: latest, catalog: .standard, downsampledBucket: text)
         for range in GraphRange.allCases {
-            let script = source.fluxScript(for: text, range: range)
-            #expect(try FluxCheck.errors(in: script) == [], "\(range.rawValue): \(script)")
+            for script in [
+                source.fluxScript(for: text, range: range), source.fluxLatestScript(for: text, range: range),
+            ] {
+                #expect(try FluxCheck.errors(in: script) == [], "\(range.rawValue): \(script)")
+            }
         }
     }
 

@@ -199,4 +199,28 @@ import Testing
         let dialect = try #require(body["dialect"] as? [String: Any])
         #expect(dialect["annotations"] as? [String] == ["datatype", "group", "default"])
     }
+
+    /// The latest table shows what each device last sent, as sent and with its own time, not the
+    /// mean of the chart's window (real InfluxDB 1.x).
+    @Test func latestReadingsAreTheLastReadingsAsSent() throws {
+        let influxd = try InfluxDServer.shared()
+        try withGateway(influxURL: influxd.url, database: try influxd.createDatabase("latest"), clock: ReadingClock()) {
+            gateway in
+            let token = try gateway.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            #expect(try gateway.post("01SM580\r\n01SM581", token: token).status == 204)
+            let before = Date()
+            #expect(try gateway.post("01SM586", token: token).status == 204)
+            let after = Date()
+            try gateway.waitUntilDelivered()
+            let html = try Self.page(gateway, cookie: try Self.session(gateway, user: "rick", password: "pickle"))
+                .bodyText
+            #expect(html.contains(#"<td class="value">586</td>"#), "the last reading as sent, not a mean (582.3)")
+            let minutes = [before, after].map {
+                String(Timestamp(seconds: Int64($0.timeIntervalSince1970)).description.prefix(16))
+                    .replacingOccurrences(of: "T", with: " ")
+            }
+            #expect(minutes.contains { html.contains("<td>\($0)") }, "its own time")
+            #expect(html.contains(#"<span class="ago">(just now)</span>"#))
+        }
+    }
 }

@@ -45,7 +45,8 @@ import Testing
     private func source(downsampled: String) -> ReadingsSource {
         ReadingsSource(
             influx: InfluxDBClient(configuration: InfluxConfiguration(url: "http://127.0.0.1:1", bucket: "raw")),
-            graphScript: "from(bucket: bucket)", catalog: .standard, downsampledBucket: downsampled)
+            graphScript: "from(bucket: bucket)", latestScript: "from(bucket: bucket)", catalog: .standard,
+            downsampledBucket: downsampled)
     }
 
     /// Short ranges read raw data per window; long ones the downsampled bucket once it exists.

@@ -54,10 +54,15 @@ public final class App: Sendable {
             metrics: metrics)
         metrics.onRender { [buffer, metrics] in Self.publish(buffer.status, to: metrics) }
 
-        let graphPath = configuration.fluxDirectory + "/graph.flux"
-        guard let graphScript = try? String(contentsOfFile: graphPath, encoding: .utf8) else {
-            throw .missingFile(path: graphPath, setting: "PLANTBUDDY_FLUX_DIR")
+        func fluxScript(_ name: String) throws(StartupError) -> String {
+            let path = configuration.fluxDirectory + "/" + name
+            guard let script = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw .missingFile(path: path, setting: "PLANTBUDDY_FLUX_DIR")
+            }
+            return script
         }
+        let graphScript = try fluxScript("graph.flux")
+        let latestScript = try fluxScript("latest.flux")
         let sessionKey: [UInt8]
         do {
             sessionKey = try SessionSigner.loadKey(dataDirectory: configuration.dataDirectory)
@@ -101,7 +106,7 @@ public final class App: Sendable {
             throttle: LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow),
             notifications: notifications,
             readings: ReadingsSource(
-                influx: influx, graphScript: graphScript, catalog: configuration.sensors,
+                influx: influx, graphScript: graphScript, latestScript: latestScript, catalog: configuration.sensors,
                 downsampledBucket: configuration.downsampledBucket),
             templates: templates, publicURL: configuration.publicURL,
             logger: logger, metrics: metrics)

@@ -118,7 +118,9 @@ struct PageEndpoints: Sendable {
         do {
             let series = try readings.series(for: user.name, range: range)
             context["hasReadings"] = .flag(!series.isEmpty)
-            context["latest"] = .list(series.compactMap { Self.latestRow($0, deviceName: user.deviceName) })
+            let latest = try readings.latest(for: user.name, range: range)
+            context["latest"] = .list(
+                latest.compactMap { Self.latestRow($0, now: end, deviceName: user.deviceName) })
             context["chart"] = .trustedHTML(
                 Chart.svg(
                     series, start: end - range.seconds, end: end, title: "Readings of the last \(range.rawValue)",
@@ -147,14 +149,27 @@ struct PageEndpoints: Sendable {
         return text
     }
 
-    private static func latestRow(_ series: ReadingSeries, deviceName: (String) -> String) -> TemplateContext? {
+    private static func latestRow(_ series: ReadingSeries, now: Double, deviceName: (String) -> String)
+        -> TemplateContext?
+    {
         guard let time = series.times.last, let value = series.values.last else { return nil }
         let stamp = Timestamp(seconds: Int64(time)).description
         return [
             "sensor": .text(series.measurement), "device": .text(deviceName(series.deviceID)),
             "value": .text(value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)),
             "time": .text(String(stamp.dropLast().replacingOccurrences(of: "T", with: " "))),
+            "ago": .text(ago(now - time)),
         ]
+    }
+
+    /// "just now", "4 min ago", "3 h ago", "2 d ago".
+    static func ago(_ seconds: Double) -> String {
+        switch seconds {
+        case ..<60: "just now"
+        case ..<3600: "\(Int(seconds / 60)) min ago"
+        case ..<86_400: "\(Int(seconds / 3600)) h ago"
+        default: "\(Int(seconds / 86_400)) d ago"
+        }
     }
 
     private func writeURL(_ request: HTTPRequest) -> String {

@@ -5,14 +5,47 @@ import InfluxClient
 struct ReadingsSource: Sendable {
     let influx: InfluxDBClient
     let graphScript: String
+    /// `Flux/latest.flux`: each series' last reading as sent.
+    let latestScript: String
     let catalog: SensorCatalog
     let downsampledBucket: String
 
     func series(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
         switch try influx.api() {
         case .v2, .auto: return try fluxSeries(for: user, range: range)
-        case .v1: return try influxQLSeries(for: user, range: range)
+        case .v1: return try influxQLSeries(influxQL(for: user, range: range))
         }
+    }
+
+    /// The last reading of each of the user's series within the range, as sent, with its own time:
+    /// one point per series (never a window's mean), always from the raw readings.
+    func latest(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
+        switch try influx.api() {
+        case .v2, .auto:
+            var collector = SeriesCollector()
+            try influx.flux(fluxLatestScript(for: user, range: range)) { collector.add($0) }
+            return collector.series
+        case .v1: return try influxQLSeries(influxQLLatest(for: user, range: range))
+        }
+    }
+
+    func fluxLatestScript(for user: String, range: GraphRange) -> String {
+        Flux.program(
+            latestScript,
+            defining: [
+                ("bucket", Flux.stringLiteral(influx.configuration.bucket)), ("user", Flux.stringLiteral(user)),
+                ("start", "-" + range.rawValue),
+            ])
+    }
+
+    /// `SELECT last` per device; names escaped as identifiers, the user as a literal.
+    func influxQLLatest(for user: String, range: GraphRange) -> String {
+        "SELECT last(\"reading\") FROM \(measurementList) WHERE \"user\" = \(InfluxQL.stringLiteral(user)) "
+            + "AND time >= now() - \(range.rawValue) GROUP BY \"device_id\""
+    }
+
+    private var measurementList: String {
+        catalog.measurements.values.sorted().map(InfluxQL.identifier).joined(separator: ",")
     }
 
     /// The script with its parameters defined after its imports, as literals escaped here.
@@ -35,13 +68,12 @@ struct ReadingsSource: Sendable {
 
     /// `SELECT mean` per device and window; names escaped as identifiers, the user as a literal.
     func influxQL(for user: String, range: GraphRange) -> String {
-        let measurements = catalog.measurements.values.sorted().map(InfluxQL.identifier).joined(separator: ",")
-        return "SELECT mean(\"reading\") FROM \(measurements) WHERE \"user\" = \(InfluxQL.stringLiteral(user)) "
+        "SELECT mean(\"reading\") FROM \(measurementList) WHERE \"user\" = \(InfluxQL.stringLiteral(user)) "
             + "AND time >= now() - \(range.rawValue) GROUP BY time(\(range.window)), \"device_id\" fill(none)"
     }
 
-    private func influxQLSeries(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
-        let body = try influx.influxQL(influxQL(for: user, range: range), epoch: "ms")
+    private func influxQLSeries(_ query: String) throws(InfluxError) -> [ReadingSeries] {
+        let body = try influx.influxQL(query, epoch: "ms")
         guard let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
             let results = json["results"] as? [[String: Any]]
         else { throw .invalidResponse("InfluxQL answer is not the expected JSON") }
