@@ -1,3 +1,6 @@
+import CurlClient
+import Foundation
+import TestSupport
 import Testing
 
 @testable import PlantBuddy
@@ -15,5 +18,33 @@ import Testing
         var sensors = Simulator.startingSensors()
         let lines = Simulator.nextLines(deviceID: "01", sensors: &sensors, dry: false, soil: 33)
         #expect(lines.hasPrefix("01SM033\r\n"))
+    }
+
+    /// `simulate --backfill` through a real gateway into the real InfluxDB 1.x: one reading a minute
+    /// per sensor with its own time, the user's tag set by the gateway, and no alert for history.
+    @Test func backfillWritesHistoryThroughTheGateway() throws {
+        let influxd = try InfluxDServer.shared()
+        let database = try influxd.createDatabase("backfill")
+        try withGateway(influxURL: influxd.url, database: database, clock: ReadingClock()) { gateway in
+            let token = try gateway.app.users.add("rick")
+            try waitUntil("the gateway knows InfluxDB is 1.x") { gateway.app.evaluatesAlerts }
+            var simulator = Simulator(url: "http://127.0.0.1:\(gateway.port)", token: token)
+            simulator.backfill = .seconds(2 * 3600)
+            simulator.run { true }  // the backfill only
+            try gateway.waitUntilDelivered()
+            let counts = try influxd.rows(
+                #"SELECT count("reading") FROM /.*/ WHERE "user" = 'rick'"#, database: database)
+            #expect(counts.count == 5, "five sensors")
+            for (measurement, columns) in counts {
+                #expect((120...121).contains((columns["count"] as? NSNumber)?.intValue ?? 0), "\(measurement)")
+            }
+            let soil = try influxd.rows(#"SELECT "reading" FROM "soil_moisture""#, database: database).compactMap {
+                ($0.1["time"] as? NSNumber)?.int64Value
+            }
+            let gaps = zip(soil, soil.dropFirst()).map { $1 - $0 }.filter { $0 != 60_000_000_000 }
+            #expect(soil.count >= 120 && gaps.isEmpty, "a minute apart, not \(gaps)")
+            let metrics = try gateway.get("/metrics").bodyText
+            #expect(!metrics.contains("plantbuddy_alert_transitions_total{"))
+        }
     }
 }

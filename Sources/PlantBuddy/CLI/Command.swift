@@ -21,6 +21,7 @@ public enum Command {
                                                  what the user calls a device ("" removes the name)
         \(RulesCommand.usage)
           plantbuddy simulate --url URL --token TOKEN [--devices N] [--interval 5s] [--dry] [--dry-cycle 4m]
+                               [--backfill 48h]  first write this much history (one reading a minute)
           plantbuddy setup [--dry-run]           provision InfluxDB 2.x/Cloud: buckets, secret, tasks
           plantbuddy csv < response.csv          annotated CSV on stdin → JSON on stdout (debugging)
           plantbuddy render --input results.csv [--output graph.svg]
@@ -233,7 +234,7 @@ public enum Command {
             let flag = arguments[index]
             if flag == "--dry" {
                 dry = true
-            } else if ["--url", "--token", "--devices", "--interval", "--dry-cycle"].contains(flag),
+            } else if ["--url", "--token", "--devices", "--interval", "--dry-cycle", "--backfill"].contains(flag),
                 index + 1 < arguments.count
             {
                 values[flag] = arguments[index + 1]
@@ -251,6 +252,9 @@ public enum Command {
         simulator.dry = dry
         if let devices = values["--devices"] {
             simulator.devices = try SettingValue.parse(devices, as: SettingValue.count, option: "--devices")
+        }
+        if let span = values["--backfill"] {
+            simulator.backfill = try SettingValue.parse(span, as: SettingValue.duration, option: "--backfill")
         }
         if let cycle = values["--dry-cycle"] {
             simulator.dryingCycle = try SettingValue.parse(cycle, as: SettingValue.duration, option: "--dry-cycle")

@@ -56,7 +56,7 @@ struct CompatibleWriteEndpoint: Sendable {
             do {
                 try LineProtocol.encode(point, into: &body)
                 accepted += 1
-                if let reading = Self.reading(point) { readings.append(reading) }
+                if let reading = Self.reading(point, receivedAt: receiveTime) { readings.append(reading) }
             } catch {
                 failures.append("unable to write '\(point.measurement)': \(error.description)")
             }
@@ -77,9 +77,10 @@ struct CompatibleWriteEndpoint: Sendable {
     }
 
     /// A point shaped like a device reading (a `device_id` tag and a numeric `reading` field), as
-    /// the alerts judge it; other points are not readings.
-    static func reading(_ point: Point) -> Reading? {
-        guard let deviceID = point.tags["device_id"], let time = point.timestamp,
+    /// the alerts judge it; other points are not readings, and neither is history (a point more
+    /// than an hour older than the write, such as `plantbuddy simulate --backfill`).
+    static func reading(_ point: Point, receivedAt now: Int64) -> Reading? {
+        guard let deviceID = point.tags["device_id"], let time = point.timestamp, now - time < 3_600_000_000_000,
             let field = point.fields["reading"]
         else { return nil }
         let value: Double
