@@ -97,6 +97,8 @@ final class EventLoop: @unchecked Sendable {
 
     func run() {
         loopThread = pthread_self()
+        LogBatch.begin()  // this thread's log lines leave once a round
+        defer { LogBatch.flush() }
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         var nextSweep = monotonicMilliseconds() + UInt64(tickMilliseconds)
         while true {
@@ -124,6 +126,7 @@ final class EventLoop: @unchecked Sendable {
                 sweep(now)
                 nextSweep = now + UInt64(tickMilliseconds)
             }
+            LogBatch.flush()
             if draining && (connections.isEmpty || now >= drainDeadline) { break }
         }
         for connection in Array(connections.values) { close(connection) }

@@ -15,11 +15,17 @@ public struct Logger: Sendable {
         self.sink = sink
     }
 
-    /// Writes one whole line with a single `write(2)`, so concurrent lines never interleave.
+    /// Writes whole lines, so concurrent lines never interleave: on a thread that batches (an event
+    /// loop, see `LogBatch`) into its buffer, written once a round; elsewhere with one `write(2)`.
     public static let standardError: Sink = { line in
-        var bytes = Array(line.utf8)
-        bytes.append(UInt8(ascii: "\n"))
-        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        if let buffer = LogBatch.current {
+            buffer.bytes += line.utf8
+            buffer.bytes.append(UInt8(ascii: "\n"))
+        } else {
+            var bytes = Array(line.utf8)
+            bytes.append(UInt8(ascii: "\n"))
+            LogBatch.writeAll(bytes)
+        }
     }
 
     public func debug(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) {
@@ -69,11 +75,30 @@ public struct Logger: Sendable {
         return quoted + "\""
     }
 
-    /// RFC 3339 UTC with milliseconds, from the real-time clock.
+    /// RFC 3339 UTC with milliseconds, from the real-time clock. The date and time to the second
+    /// are formatted once a second (per thread that batches, else shared), then only the milliseconds.
     static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
+        let second = Int(now.tv_sec)
+        let milliseconds = Int(now.tv_nsec / 1_000_000)
+        let prefix: String
+        if let buffer = LogBatch.current {
+            if buffer.second != second {
+                buffer.second = second
+                buffer.secondText = Array(formatSecond(second).utf8)
+            }
+            prefix = String(decoding: buffer.secondText, as: UTF8.self)
+        } else {
+            prefix = formatSecond(second)
+        }
+        let digits = String(milliseconds)
+        return prefix + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
+
+    /// `2026-12-01T20:55:41.` for a second since the epoch.
+    private static func formatSecond(_ second: Int) -> String {
+        var seconds = time_t(second)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func pad(_ value: Int32, _ width: Int) -> String {
@@ -82,6 +107,5 @@ public struct Logger: Sendable {
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + "\(pad(Int32(now.tv_nsec / 1_000_000), 3))Z"
     }
 }

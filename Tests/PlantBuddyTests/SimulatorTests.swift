@@ -48,3 +48,14 @@ import Testing
         }
     }
 }
+
+@Suite struct AccessLogFormatTests {
+    /// The access log's duration, formatted without Foundation (it runs for every request).
+    @Test(arguments: [
+        (UInt64(1_320_000), "1.32"), (5_000, "0.01"), (4_999, "0.00"), (40_000, "0.04"), (999_999_999, "1000.00"),
+        (12_345_678, "12.35"),
+    ])
+    func durationsHaveTwoDecimals(nanoseconds: UInt64, text: String) {
+        #expect(RequestObserver.milliseconds(nanoseconds) == text)
+    }
+}

@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import HTTPServer
 import Observability
 import Synchronization
@@ -32,7 +31,8 @@ final class RequestObserver: HTTPResponder {
         router.respond(
             to: request,
             reply: reply.observing { [self] response in
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
+                let seconds = Double(nanoseconds) / 1e9
                 let route = response.status.code == 404 ? "unmatched" : path
                 let (requests, duration) = series(route: route, status: response.status.code)
                 metrics.increment(requests)
@@ -40,7 +40,7 @@ final class RequestObserver: HTTPResponder {
                 guard logger.level <= .info else { return }
                 var fields: [(String, String)] = [
                     ("method", method), ("path", route), ("status", String(response.status.code)),
-                    ("duration_ms", String(format: "%.2f", seconds * 1000)), ("bytes", String(response.body.count)),
+                    ("duration_ms", Self.milliseconds(nanoseconds)), ("bytes", String(response.body.count)),
                     ("peer", peer),
                 ]
                 fields += response.logFields
@@ -49,6 +49,13 @@ final class RequestObserver: HTTPResponder {
     }
 
     func batchDispatched() { router.batchDispatched() }
+
+    /// `12.34`: milliseconds with two decimals, without Foundation's formatter (this runs per request).
+    static func milliseconds(_ nanoseconds: UInt64) -> String {
+        let hundredths = (nanoseconds + 5_000) / 10_000
+        let fraction = hundredths % 100
+        return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + String(fraction)
+    }
 
     private func series(route: String, status: Int) -> (requests: Metrics.Series, duration: Metrics.Series) {
         let key = RouteStatus(route: route, status: status)
