@@ -188,4 +188,46 @@ import WriteAheadLog
                     #"plantbuddy_buffer_refusals_total{reason="full"} 200"#))
         }
     }
+
+    /// With default settings the 30-day chart reads what setup makes, the `downsampled` bucket; while
+    /// InfluxDB 2.x says it does not exist (its own 404), the raw bucket is read instead.
+    @Test func theLongRangesFallBackToRawReadingsWithoutADownsampledBucket() throws {
+        let now = Int(Date().timeIntervalSince1970)
+        let csv = """
+            #datatype,string,long,dateTime:RFC3339,double,string,string\r
+            #group,false,false,false,false,true,true\r
+            #default,_result,,,,,\r
+            ,result,table,_time,_value,_measurement,device_id\r
+            ,,0,\(Timestamp(seconds: Int64(now - 86_400))),41,soil_moisture,01\r
+            \r
+
+            """
+        let replay = try ReplayServer { request in
+            if request.path == "/ping" {
+                return HTTPResponse(status: .noContent, headers: ["X-Influxdb-Version": "v2.7.12"])
+            }
+            let body = String(decoding: request.body, as: UTF8.self)
+            if body.contains(#"bucket = \"downsampled\""#) {
+                return HTTPResponse(
+                    status: .notFound, contentType: "application/json",
+                    body:
+                        #"{"code":"not found","message":"failed to initialize execute state: could not find bucket \"downsampled\""}"#
+                )
+            }
+            return HTTPResponse(status: .ok, contentType: "text/csv; charset=utf-8", body: csv)
+        }
+        defer { replay.stop() }
+        try withProbedApp(influxURL: replay.url, configure: { $0.influx.org = "plants" }) { probe in
+            #expect(probe.app.configuration.downsampledBucket == "downsampled")
+            _ = try probe.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            let cookie = try probe.signIn("rick", password: "pickle")
+            let page = try probe.answer(.make(.get, "/?range=30d", headers: [("Cookie", cookie)]))
+            #expect(page.status == .ok && page.text.contains(#"<g class="panel" data-title="soil_moisture">"#))
+        }
+        let queries = replay.requests.filter { $0.path == "/api/v2/query" }.map {
+            String(decoding: $0.body, as: UTF8.self)
+        }
+        #expect(queries.contains { $0.contains(#"bucket = \"downsampled\""#) })
+        #expect(queries.contains { $0.contains(#"bucket = \"plants\""#) && $0.contains("every = 1h") })
+    }
 }

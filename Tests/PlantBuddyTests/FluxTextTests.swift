@@ -1,5 +1,6 @@
 import Foundation
 import InfluxClient
+import Observability
 import TestSupport
 import Testing
 
@@ -24,7 +25,9 @@ struct FluxTextTests {
         let latest = try String(contentsOfFile: Self.repository + "/Flux/latest.flux", encoding: .utf8)
         let source = ReadingsSource(
             influx: InfluxDBClient(configuration: InfluxConfiguration(url: "http://127.0.0.1:9", bucket: text)),
-            graphScript: graph, latestScript: latest, catalog: .standard, downsampledBucket: text)
+            graphScript: graph, latestScript: latest, catalog: .standard, downsampledBucket: text,
+            downsampledFallback: RepeatedFailure(
+                logger: Logger(level: .error), level: .info, message: "", interval: .seconds(1)))
         for range in GraphRange.allCases {
             for script in [
                 source.fluxScript(for: text, range: range), source.fluxLatestScript(for: text, range: range),

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import InfluxClient
+import Observability
 import Testing
 
 @testable import PlantBuddy
@@ -46,7 +47,9 @@ import Testing
         ReadingsSource(
             influx: InfluxDBClient(configuration: InfluxConfiguration(url: "http://127.0.0.1:1", bucket: "raw")),
             graphScript: "from(bucket: bucket)", latestScript: "from(bucket: bucket)", catalog: .standard,
-            downsampledBucket: downsampled)
+            downsampledBucket: downsampled,
+            downsampledFallback: RepeatedFailure(
+                logger: Logger(level: .error), level: .info, message: "", interval: .seconds(1)))
     }
 
     /// Short ranges read raw data per window; long ones the downsampled bucket once it exists.

@@ -24,9 +24,8 @@ struct Setup {
     }
 
     var influx: InfluxConfiguration { configuration.influx }
-    var downsampledBucket: String {
-        configuration.downsampledBucket.isEmpty ? "downsampled" : configuration.downsampledBucket
-    }
+    /// The gateway's default and setup's are one: `INFLUX_DOWNSAMPLED_BUCKET`.
+    var downsampledBucket: String { configuration.downsampledBucket }
 
     func run() throws {
         guard !configuration.notifySecret.isEmpty else {
@@ -36,6 +35,10 @@ struct Setup {
         guard !configuration.publicURL.isEmpty else {
             throw Failure(
                 description: "PLANTBUDDY_PUBLIC_URL: the notification rule must know where /notify is; set it")
+        }
+        guard !downsampledBucket.isEmpty else {
+            throw Failure(
+                description: "INFLUX_DOWNSAMPLED_BUCKET: the downsampling task writes there; set a bucket name")
         }
         try checkVersion()
         let orgID = try findOrg()

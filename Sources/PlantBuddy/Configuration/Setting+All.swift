@@ -35,8 +35,8 @@ extension Setting {
         Setting(
             "INFLUX_GZIP", default: "false", "gzip write bodies sent to InfluxDB", \.influx.gzip, SettingValue.boolean),
         Setting(
-            "INFLUX_DOWNSAMPLED_BUCKET", default: "",
-            "bucket of downsampled means for the 7d and 30d graphs (v2 API; empty: the raw bucket)",
+            "INFLUX_DOWNSAMPLED_BUCKET", default: "downsampled",
+            "bucket of 10-minute means that setup makes and the 7d and 30d graphs read (v2 API; empty: none)",
             \.downsampledBucket, SettingValue.text),
         Setting(
             "PLANTBUDDY_FLUX_DIR", default: "./Flux", "directory of the Flux scripts", \.fluxDirectory,

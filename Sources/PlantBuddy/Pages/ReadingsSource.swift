@@ -1,5 +1,6 @@
 import Foundation
 import InfluxClient
+import Observability
 
 /// Fetches a user's series, from Flux (v2 API) or InfluxQL (v1 API), always filtered on the user.
 struct ReadingsSource: Sendable {
@@ -9,6 +10,8 @@ struct ReadingsSource: Sendable {
     let latestScript: String
     let catalog: SensorCatalog
     let downsampledBucket: String
+    /// Said once (then counted) when the long ranges read raw readings for want of downsampled ones.
+    let downsampledFallback: RepeatedFailure
 
     func series(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
         switch try influx.api() {
@@ -48,10 +51,12 @@ struct ReadingsSource: Sendable {
         catalog.measurements.values.sorted().map(InfluxQL.identifier).joined(separator: ",")
     }
 
-    /// The script with its parameters defined after its imports, as literals escaped here.
-    func fluxScript(for user: String, range: GraphRange) -> String {
+    /// The script with its parameters defined after its imports, as literals escaped here; the long
+    /// ranges read the downsampled bucket unless `raw`.
+    func fluxScript(for user: String, range: GraphRange, raw: Bool = false) -> String {
         let bucket =
-            range.prefersDownsampled && !downsampledBucket.isEmpty ? downsampledBucket : influx.configuration.bucket
+            range.prefersDownsampled && !downsampledBucket.isEmpty && !raw
+            ? downsampledBucket : influx.configuration.bucket
         return Flux.program(
             graphScript,
             defining: [
@@ -60,10 +65,24 @@ struct ReadingsSource: Sendable {
             ])
     }
 
+    /// A long range whose downsampled bucket is missing (InfluxDB answers 404) or has nothing for the
+    /// user yet is read from the raw bucket instead, said once in the log.
     private func fluxSeries(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
-        var collector = SeriesCollector()
-        try influx.flux(fluxScript(for: user, range: range)) { collector.add($0) }
-        return collector.series
+        func query(raw: Bool) throws(InfluxError) -> [ReadingSeries] {
+            var collector = SeriesCollector()
+            try influx.flux(fluxScript(for: user, range: range, raw: raw)) { collector.add($0) }
+            return collector.series
+        }
+        guard range.prefersDownsampled && !downsampledBucket.isEmpty else { return try query(raw: false) }
+        do {
+            let downsampled = try query(raw: false)
+            if !downsampled.isEmpty { return downsampled }
+        } catch .server(status: 404, let message, _) {
+            downsampledFallback.record(["bucket": downsampledBucket, "error": message])
+            return try query(raw: true)
+        }
+        downsampledFallback.record(["bucket": downsampledBucket, "user": user])
+        return try query(raw: true)
     }
 
     /// `SELECT mean` per device and window; names escaped as identifiers, the user as a literal.
