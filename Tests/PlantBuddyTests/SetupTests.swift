@@ -215,10 +215,59 @@ extension HTTPMethod {
             ], output: { _ in }, errors: { errors.append($0) })
         #expect(errors == [#"error: INFLUX_ORG: organisation "elsewhere" not found"#])
 
-        let old = FakeInfluxDB2(token: "admin-token", version: "1.8.10")
-        let oldServer = try ReplayServer(old.respond)
-        defer { oldServer.stop() }
-        let v1 = run(old, url: oldServer.url)
-        #expect(v1.0 == 1 && v1.2.contains("InfluxDB 1.8.10") && v1.2.contains("continuous query"))
+        let three = FakeInfluxDB2(token: "admin-token", version: "3.2.1")
+        let threeServer = try ReplayServer(three.respond)
+        defer { threeServer.stop() }
+        let v3 = run(three, url: threeServer.url)
+        #expect(v3.0 == 1 && v3.2.contains("InfluxDB 3.2.1") && v3.2.contains("processing engine"))
+    }
+}
+
+/// `plantbuddy setup` on the real InfluxDB 1.x: retention policies, the continuous query, the
+/// history filled in once; a second run changes nothing.
+@Suite struct SetupInfluxDB1Tests {
+    @Test func setupMakesThePoliciesAndTheContinuousQueryAndFillsTheHistoryOnce() throws {
+        let influxd = try InfluxDServer.shared()
+        let database = try influxd.createDatabase("setup1")
+        // Readings from before setup, two days ago: 30 minutes of one a minute.
+        let start = (Int64(Date().timeIntervalSince1970) / 600 - 288) * 600
+        let lines = (0..<30).map {
+            "soil_moisture,device_id=01,user=rick reading=\(40 + $0)i \((start + Int64($0) * 60) * 1_000_000_000)"
+        }
+        try influxd.write(lines.joined(separator: "\n"), database: database)
+        func setup(_ extra: [String] = []) -> (Int32, [String]) {
+            var output: [String] = []
+            let status = Command.run(
+                ["setup"] + extra,
+                environment: [
+                    "INFLUX_URL": influxd.url, "INFLUX_API": "v1", "INFLUX_BUCKET": database,
+                    "INFLUX_RAW_RETENTION": "30d", "INFLUX_DOWNSAMPLED_RETENTION": "365d",
+                ], output: { output.append($0) }, errors: { output.append($0) })
+            return (status, output)
+        }
+        let dry = setup(["--dry-run"])
+        #expect(dry.0 == 0 && dry.1.contains("would create retention policy downsampled (31536000s)"))
+        #expect(try influxd.rows("SHOW CONTINUOUS QUERIES", database: database).allSatisfy { $0.0 != database })
+
+        let first = setup()
+        #expect(first.0 == 0, "\(first.1)")
+        #expect(first.1.contains("changed retention policy autogen to 2592000s (the raw readings)"))
+        #expect(first.1.contains("created retention policy downsampled (31536000s)"))
+        #expect(first.1.contains("created continuous query plantbuddy_downsample"))
+        #expect(first.1.contains("filled in the history into downsampled"))
+        let policies = try influxd.rows("SHOW RETENTION POLICIES ON \"\(database)\"", database: database)
+        #expect(Set(policies.compactMap { $0.1["name"] as? String }) == ["autogen", "downsampled"])
+        let means = try influxd.rows(
+            #"SELECT "reading" FROM "downsampled"."soil_moisture" WHERE "user" = 'rick'"#, database: database)
+        #expect(means.map { ($0.1["reading"] as? NSNumber)?.doubleValue } == [44.5, 54.5, 64.5])  // three 10-minute means
+
+        let second = setup()
+        #expect(
+            second.0 == 0
+                && !second.1.contains { $0.hasPrefix("created") || $0.hasPrefix("changed") || $0.hasPrefix("filled") })
+        #expect(second.1.contains("continuous query plantbuddy_downsample is up to date"))
+        #expect(
+            try influxd.rows(#"SELECT count("reading") FROM "downsampled"."soil_moisture""#, database: database)
+                .first.flatMap { ($0.1["count"] as? NSNumber)?.intValue } == 3, "the history is filled in once")
     }
 }

@@ -2,7 +2,7 @@ import CurlClient
 import Foundation
 import InfluxClient
 
-/// `plantbuddy setup`: provisions InfluxDB 2.x / Cloud through its HTTP API so nobody has to click
+/// `plantbuddy setup`: provisions InfluxDB 2.x / Cloud through its HTTP API (1.x: `SetupInfluxDB1`) so nobody has to click
 /// through a UI: the org is looked up, the raw and downsampled buckets created if missing, the
 /// notification secret stored, the three tasks in `Flux/` (downsampling, the alert check, the
 /// notification rule) created or updated by name, and tasks of earlier versions deleted. Running it
@@ -28,6 +28,15 @@ struct Setup {
     var downsampledBucket: String { configuration.downsampledBucket }
 
     func run() throws {
+        guard !downsampledBucket.isEmpty else {
+            throw Failure(
+                description: "INFLUX_DOWNSAMPLED_BUCKET: setup downsamples the readings there; set a name")
+        }
+        if try isInfluxDB1() {
+            let client = InfluxDBClient(
+                configuration: configuration.influx, http: CurlHTTPClient(configuration: CurlClientConfiguration()))
+            return try SetupInfluxDB1(configuration: configuration, dryRun: dryRun, say: say, client: client).run()
+        }
         guard !configuration.notifySecret.isEmpty else {
             throw Failure(
                 description: "PLANTBUDDY_NOTIFY_SECRET: setup stores it in InfluxDB for the notification rule; set it")
@@ -36,11 +45,6 @@ struct Setup {
             throw Failure(
                 description: "PLANTBUDDY_PUBLIC_URL: the notification rule must know where /notify is; set it")
         }
-        guard !downsampledBucket.isEmpty else {
-            throw Failure(
-                description: "INFLUX_DOWNSAMPLED_BUCKET: the downsampling task writes there; set a bucket name")
-        }
-        try checkVersion()
         let orgID = try findOrg()
         try ensureBucket(influx.bucket, orgID: orgID, retentionSeconds: configuration.rawRetention.components.seconds)
         try ensureBucket(
@@ -102,16 +106,18 @@ struct Setup {
         }
     }
 
-    private func checkVersion() throws {
+    /// 1.x gets retention policies and a continuous query; 2.x and Cloud the tasks; anything else stops.
+    private func isInfluxDB1() throws -> Bool {
         let response = try send("GET", "/ping", body: nil)
         let version = response.header("X-Influxdb-Version") ?? "unknown"
         let digits = version.drop { !$0.isNumber }
+        if digits.hasPrefix("1.") { return true }
         guard digits.hasPrefix("2.") || version.lowercased().contains("cloud") else {
             throw Failure(
-                description: "InfluxDB \(version) at \(influx.url) has no tasks API; setup needs 2.x or Cloud. "
-                    + "On 1.x use a continuous query for downsampling and Kapacitor for alerts; on 3.x use the processing engine"
-            )
+                description: "InfluxDB \(version) at \(influx.url): setup knows 1.x, 2.x and Cloud; "
+                    + "on 3.x use the processing engine")
         }
+        return false
     }
 
     private func findOrg() throws -> String {
