@@ -259,7 +259,8 @@ extension HTTPMethod {
         #expect(Set(policies.compactMap { $0.1["name"] as? String }) == ["autogen", "downsampled"])
         let means = try influxd.rows(
             #"SELECT "reading" FROM "downsampled"."soil_moisture" WHERE "user" = 'rick'"#, database: database)
-        #expect(means.map { ($0.1["reading"] as? NSNumber)?.doubleValue } == [44.5, 54.5, 64.5])  // three 10-minute means
+        // Three 10-minute means of the 30 readings.
+        #expect(means.map { ($0.1["reading"] as? NSNumber)?.doubleValue } == [44.5, 54.5, 64.5])
 
         let second = setup()
         #expect(
