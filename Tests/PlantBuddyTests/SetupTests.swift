@@ -1,9 +1,12 @@
 import Foundation
 import HTTPServer
-import PlantBuddy
+import InfluxClient
+import Observability
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import PlantBuddy
 
 /// An in-memory stand-in for the InfluxDB 2.x API that `setup` uses, answering as the reference
 /// (shared/reference/influxdb-api.md §4) documents: InfluxDB 2.x cannot run on this machine.
@@ -270,5 +273,44 @@ extension HTTPMethod {
         #expect(
             try influxd.rows(#"SELECT count("reading") FROM "downsampled"."soil_moisture""#, database: database)
                 .first.flatMap { ($0.1["count"] as? NSNumber)?.intValue } == 3, "the history is filled in once")
+    }
+
+    /// The 30-day chart from the downsampled means equals the one from the raw readings within
+    /// rounding, the newest raw readings completing it where the means end.
+    @Test func theDownsampledMonthEqualsTheRawOne() throws {
+        let influxd = try InfluxDServer.shared()
+        let database = try influxd.createDatabase("month")
+        let now = Int64(Date().timeIntervalSince1970)
+        let start = (now / 3600 - 72) * 3600  // three days ago, on the hour
+        var lines = (0..<(3 * 60)).map { minute in
+            "soil_moisture,device_id=01,user=rick reading=\(30 + minute % 37)i \((start + Int64(minute) * 60) * 1_000_000_000)"
+        }
+        try influxd.write(lines.joined(separator: "\n"), database: database)
+        var output: [String] = []
+        let status = Command.run(
+            ["setup"], environment: ["INFLUX_URL": influxd.url, "INFLUX_API": "v1", "INFLUX_BUCKET": database],
+            output: { output.append($0) }, errors: { output.append($0) })
+        #expect(status == 0, "\(output)")
+        // Newer than the history setup filled in: only raw readings hold these yet.
+        lines = (1...5).map {
+            "soil_moisture,device_id=01,user=rick reading=\(70 + $0)i \((now - Int64($0) * 60) * 1_000_000_000)"
+        }
+        try influxd.write(lines.joined(separator: "\n"), database: database)
+
+        func source(downsampled: String) -> ReadingsSource {
+            ReadingsSource(
+                influx: InfluxDBClient(
+                    configuration: InfluxConfiguration(url: influxd.url, bucket: database, api: .v1)),
+                graphScript: "", latestScript: "", catalog: .standard, downsampledBucket: downsampled,
+                downsampledFallback: RepeatedFailure(
+                    logger: Logger(level: .error), level: .info, message: "", interval: .seconds(1)))
+        }
+        let fromMeans = try source(downsampled: "downsampled").series(for: "rick", range: .month)
+        let fromRaw = try source(downsampled: "").series(for: "rick", range: .month)
+        #expect(fromRaw.count == 1 && fromRaw[0].times.count == 4)  // three hours, and the newest one
+        #expect(fromMeans.map(\.times) == fromRaw.map(\.times))
+        for (means, raw) in zip(fromMeans, fromRaw) {
+            #expect(zip(means.values, raw.values).allSatisfy { abs($0 - $1) < 1e-9 }, "\(means.values) \(raw.values)")
+        }
     }
 }

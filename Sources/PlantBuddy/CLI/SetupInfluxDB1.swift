@@ -65,7 +65,10 @@ struct SetupInfluxDB1 {
 
     private func ensureContinuousQuery(rawPolicy: String) throws(Setup.Failure) {
         let wanted = continuousQueryText(rawPolicy: rawPolicy)
-        let existing = try rows("SHOW CONTINUOUS QUERIES").first { $0["name"] as? String == Self.continuousQuery }
+        // One series per database: only this database's queries count.
+        let existing = try rows("SHOW CONTINUOUS QUERIES", series: database).first {
+            $0["name"] as? String == Self.continuousQuery
+        }
         if let query = existing?["query"] as? String {
             guard Self.normalised(query) != Self.normalised(wanted) else {
                 say("continuous query \(Self.continuousQuery) is up to date")
@@ -109,8 +112,8 @@ struct SetupInfluxDB1 {
         if let what { say("\(verb.past) \(what)") }
     }
 
-    /// The rows of the first series of the statement's answer, as column → value.
-    private func rows(_ statement: String) throws(Setup.Failure) -> [[String: Any]] {
+    /// The rows of the statement's answer (of its series named `series` when given), as column → value.
+    private func rows(_ statement: String, series name: String? = nil) throws(Setup.Failure) -> [[String: Any]] {
         let body: [UInt8]
         do {
             body = try client.influxQL(statement)
@@ -126,7 +129,8 @@ struct SetupInfluxDB1 {
             throw Setup.Failure(description: "InfluxDB refused `\(statement)`: \(error)")
         }
         var rows: [[String: Any]] = []
-        for series in result["series"] as? [[String: Any]] ?? [] {
+        for series in result["series"] as? [[String: Any]] ?? [] where name == nil || series["name"] as? String == name
+        {
             let columns = series["columns"] as? [String] ?? []
             for values in series["values"] as? [[Any]] ?? [] {
                 rows.append(Dictionary(zip(columns, values), uniquingKeysWith: { first, _ in first }))

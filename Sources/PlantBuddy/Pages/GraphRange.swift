@@ -26,6 +26,16 @@ public enum GraphRange: String, CaseIterable, Sendable {
         }
     }
 
+    /// `window` in seconds.
+    var windowSeconds: Double {
+        switch self {
+        case .sixHours: 60
+        case .twoDays: 300
+        case .week: 900
+        case .month: 3600
+        }
+    }
+
     /// Long ranges read the downsampled bucket when there is one.
     var prefersDownsampled: Bool { self == .week || self == .month }
 }

@@ -13,11 +13,68 @@ struct ReadingsSource: Sendable {
     /// Said once (then counted) when the long ranges read raw readings for want of downsampled ones.
     let downsampledFallback: RepeatedFailure
 
+    /// The chart's series: per window, the mean of the raw readings for short ranges; for 7d and 30d
+    /// the downsampled means (bucket or retention policy `downsampledBucket`), completed by the newest
+    /// raw readings where they end, or the raw readings while there are none (said once in the log).
     func series(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
-        switch try influx.api() {
-        case .v2, .auto: return try fluxSeries(for: user, range: range)
-        case .v1: return try influxQLSeries(influxQL(for: user, range: range))
+        let api = try influx.api()
+        func query(downsampled: Bool, since: Double? = nil) throws(InfluxError) -> [ReadingSeries] {
+            switch api {
+            case .v2, .auto:
+                var collector = SeriesCollector()
+                let script = fluxScript(for: user, range: range, raw: !downsampled, since: since)
+                try influx.flux(script) { collector.add($0) }
+                return collector.series
+            case .v1:
+                return try influxQLSeries(
+                    influxQL(for: user, range: range, policy: downsampled ? downsampledBucket : nil, since: since))
+            }
         }
+        guard range.prefersDownsampled && !downsampledBucket.isEmpty else { return try query(downsampled: false) }
+        let downsampled: [ReadingSeries]
+        do {
+            downsampled = try query(downsampled: true)
+        } catch {
+            guard Self.isMissing(error) else { throw error }
+            downsampledFallback.record(["bucket": downsampledBucket, "error": error.description])
+            return try query(downsampled: false)
+        }
+        guard let end = downsampled.compactMap(\.times.last).max() else {
+            downsampledFallback.record(["bucket": downsampledBucket, "user": user])
+            return try query(downsampled: false)
+        }
+        // The last window may hold fewer readings than happened (downsampling lags): it is read raw too.
+        return Self.merge(downsampled, completedBy: try query(downsampled: false, since: end - range.windowSeconds))
+    }
+
+    /// A downsampled bucket (2.x: 404) or retention policy (1.x) that does not exist (yet).
+    static func isMissing(_ error: InfluxError) -> Bool {
+        switch error {
+        case .server(let status, let message, _): status == 404 || message.contains("retention policy not found")
+        case .queryFailed(let message): message.contains("retention policy not found")
+        case .unreachable, .invalidResponse: false
+        }
+    }
+
+    /// Each series with its counterpart in `newest` in place of its points from `newest`'s first
+    /// time on (and series only `newest` has added): the newest raw readings complete the chart.
+    static func merge(_ series: [ReadingSeries], completedBy newest: [ReadingSeries]) -> [ReadingSeries] {
+        var merged = series
+        for recent in newest {
+            guard
+                let index = merged.firstIndex(where: {
+                    $0.measurement == recent.measurement && $0.deviceID == recent.deviceID
+                })
+            else {
+                merged.append(recent)
+                continue
+            }
+            guard let first = recent.times.first else { continue }
+            let kept = merged[index].times.firstIndex { $0 >= first } ?? merged[index].times.count
+            merged[index].times = Array(merged[index].times[..<kept]) + recent.times
+            merged[index].values = Array(merged[index].values[..<kept]) + recent.values
+        }
+        return merged.sorted { ($0.measurement, $0.deviceID) < ($1.measurement, $1.deviceID) }
     }
 
     /// The last reading of each of the user's series within the range, as sent, with its own time:
@@ -52,43 +109,29 @@ struct ReadingsSource: Sendable {
     }
 
     /// The script with its parameters defined after its imports, as literals escaped here; the long
-    /// ranges read the downsampled bucket unless `raw`.
-    func fluxScript(for user: String, range: GraphRange, raw: Bool = false) -> String {
+    /// ranges read the downsampled bucket unless `raw`, from `since` (seconds) when given.
+    func fluxScript(for user: String, range: GraphRange, raw: Bool = false, since: Double? = nil) -> String {
         let bucket =
             range.prefersDownsampled && !downsampledBucket.isEmpty && !raw
             ? downsampledBucket : influx.configuration.bucket
+        let start = since.map { Timestamp(seconds: Int64($0.rounded(.down))).description } ?? "-" + range.rawValue
         return Flux.program(
             graphScript,
             defining: [
-                ("bucket", Flux.stringLiteral(bucket)), ("user", Flux.stringLiteral(user)),
-                ("start", "-" + range.rawValue), ("every", range.window),
+                ("bucket", Flux.stringLiteral(bucket)), ("user", Flux.stringLiteral(user)), ("start", start),
+                ("every", range.window),
             ])
     }
 
-    /// A long range whose downsampled bucket is missing (InfluxDB answers 404) or has nothing for the
-    /// user yet is read from the raw bucket instead, said once in the log.
-    private func fluxSeries(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
-        func query(raw: Bool) throws(InfluxError) -> [ReadingSeries] {
-            var collector = SeriesCollector()
-            try influx.flux(fluxScript(for: user, range: range, raw: raw)) { collector.add($0) }
-            return collector.series
-        }
-        guard range.prefersDownsampled && !downsampledBucket.isEmpty else { return try query(raw: false) }
-        do {
-            let downsampled = try query(raw: false)
-            if !downsampled.isEmpty { return downsampled }
-        } catch .server(status: 404, let message, _) {
-            downsampledFallback.record(["bucket": downsampledBucket, "error": message])
-            return try query(raw: true)
-        }
-        downsampledFallback.record(["bucket": downsampledBucket, "user": user])
-        return try query(raw: true)
-    }
-
-    /// `SELECT mean` per device and window; names escaped as identifiers, the user as a literal.
-    func influxQL(for user: String, range: GraphRange) -> String {
-        "SELECT mean(\"reading\") FROM \(measurementList) WHERE \"user\" = \(InfluxQL.stringLiteral(user)) "
-            + "AND time >= now() - \(range.rawValue) GROUP BY time(\(range.window)), \"device_id\" fill(none)"
+    /// `SELECT mean` per device and window; names escaped as identifiers, the user as a literal; from
+    /// the retention policy `policy` when given (the downsampled means), from `since` (seconds) when given.
+    func influxQL(for user: String, range: GraphRange, policy: String? = nil, since: Double? = nil) -> String {
+        let from = catalog.measurements.values.sorted().map { measurement in
+            (policy.map { InfluxQL.identifier($0) + "." } ?? "") + InfluxQL.identifier(measurement)
+        }.joined(separator: ",")
+        let lower = since.map { "time >= \(Int64($0 * 1000))ms" } ?? "time >= now() - \(range.rawValue)"
+        return "SELECT mean(\"reading\") FROM \(from) WHERE \"user\" = \(InfluxQL.stringLiteral(user)) "
+            + "AND \(lower) GROUP BY time(\(range.window)), \"device_id\" fill(none)"
     }
 
     private func influxQLSeries(_ query: String) throws(InfluxError) -> [ReadingSeries] {
