@@ -15,6 +15,18 @@ import WriteAheadLog
     /// Never called: these routes must not need InfluxDB at all.
     private static let noInfluxDB = "http://127.0.0.1:9"
 
+    /// Annotated CSV as InfluxDB 2.x answers the graph query: device 01's soil moisture, a row per
+    /// (seconds ago, value).
+    private static func soilMoistureCSV(_ rows: [(secondsAgo: Int, value: String)]) -> String {
+        let now = Int(Date().timeIntervalSince1970)
+        let header = [
+            "#datatype,string,long,dateTime:RFC3339,double,string,string", "#group,false,false,false,false,true,true",
+            "#default,_result,,,,,", ",result,table,_time,_value,_measurement,device_id",
+        ]
+        let lines = rows.map { ",,0,\(Timestamp(seconds: Int64(now - $0.secondsAgo))),\($0.value),soil_moisture,01" }
+        return (header + lines + ["", ""]).joined(separator: "\r\n")
+    }
+
     private func bufferedLines(_ app: App) throws -> [String] {
         let records = try app.buffer.read(
             from: app.buffer.confirmedPosition, maxBytes: 1 << 20, maxLines: 1000, until: Date())
@@ -79,17 +91,7 @@ import WriteAheadLog
     /// The signed-in page against InfluxDB 2.x's recorded answer shapes (a `/ping` with its version
     /// header, annotated CSV for the Flux query): the chart and the latest reading are there.
     @Test func theSignedInPageDrawsWhatInfluxDB2Answers() throws {
-        let now = Int(Date().timeIntervalSince1970)
-        let csv = """
-            #datatype,string,long,dateTime:RFC3339,double,string,string\r
-            #group,false,false,false,false,true,true\r
-            #default,_result,,,,,\r
-            ,result,table,_time,_value,_measurement,device_id\r
-            ,,0,\(Timestamp(seconds: Int64(now - 600))),41,soil_moisture,01\r
-            ,,0,\(Timestamp(seconds: Int64(now - 300))),43.5,soil_moisture,01\r
-            \r
-
-            """
+        let csv = Self.soilMoistureCSV([(600, "41"), (300, "43.5")])
         let replay = try ReplayServer { request in
             if request.path == "/ping" {
                 return HTTPResponse(status: .noContent, headers: ["X-Influxdb-Version": "v2.7.12"])
@@ -192,16 +194,7 @@ import WriteAheadLog
     /// With default settings the 30-day chart reads what setup makes, the `downsampled` bucket; while
     /// InfluxDB 2.x says it does not exist (its own 404), the raw bucket is read instead.
     @Test func theLongRangesFallBackToRawReadingsWithoutADownsampledBucket() throws {
-        let now = Int(Date().timeIntervalSince1970)
-        let csv = """
-            #datatype,string,long,dateTime:RFC3339,double,string,string\r
-            #group,false,false,false,false,true,true\r
-            #default,_result,,,,,\r
-            ,result,table,_time,_value,_measurement,device_id\r
-            ,,0,\(Timestamp(seconds: Int64(now - 86_400))),41,soil_moisture,01\r
-            \r
-
-            """
+        let csv = Self.soilMoistureCSV([(86_400, "41")])
         let replay = try ReplayServer { request in
             if request.path == "/ping" {
                 return HTTPResponse(status: .noContent, headers: ["X-Influxdb-Version": "v2.7.12"])
