@@ -7,7 +7,11 @@
 # for InfluxDB 2.x that drops what it gets, on the gateway's CPU so wrk's stays its own
 # (bench/ingest.sh measures the real InfluxDB 1.x path).
 # With fsync on, the disk's own fsync rate is measured first and compared with the syncs the
-# gateway achieved. Usage: bench/ingest-vs-nginx.sh [seconds] (FSYNC_MODES=true: only the fsync-on runs)
+# gateway achieved; the restated fsync targets are reported (@256 fsync on against off; @16 fsync
+# on's p50 against twice the disk's write+fdatasync time on the gateway's CPU under the same load).
+# Then ROUNDS (5) alternating rounds at 16 connections, fsync off — nginx, the gateway with the access
+# log off, and on — give the medians the performance issue sets targets for.
+# Usage: bench/ingest-vs-nginx.sh [seconds] (FSYNC_MODES=true: only the fsync-on runs; ROUNDS=N)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -35,10 +39,16 @@ http {
 }
 CONF
 
-# measure LABEL CONNECTIONS: one wrk run; prints a row and leaves requests/s in $RPS.
+# to_us: a wrk latency (212.00us, 1.11ms, 1.02s) in microseconds.
+to_us() { awk '{ v = $1; u = 1; if (v ~ /us$/) u = 1; else if (v ~ /ms$/) u = 1000; else if (v ~ /s$/) u = 1e6; sub(/[a-z]+$/, "", v); print v * u }'; }
+
+# measure LABEL CONNECTIONS: one wrk run; prints a row and leaves requests/s in $RPS, p50 and p99 in
+# microseconds in $P50 and $P99.
 measure() {
     taskset -c 1 wrk -t1 -c"$2" -d"${DURATION}s" --latency -s bench/write.lua "http://127.0.0.1:$PORT/write" >"$WORK/wrk.txt"
     RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.txt")
+    P50=$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.txt" | to_us)
+    P99=$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt" | to_us)
     local errors
     errors=$(awk '/Non-2xx/ { print $5 }' "$WORK/wrk.txt")
     printf '%-24s %5s %12s %10s %10s %8s\n' "$1" "$2" "$RPS" "$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.txt")" \
@@ -73,7 +83,16 @@ for fsync in ${FSYNC_MODES:-false true}; do
         --wal-fsync "$fsync" --log-level warn --max-connections 20000 2>"$WORK/gateway.log" &
     gateway=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
+    if [ "$fsync" = false ]; then
+        # The disk's write+fdatasync time on the gateway's CPU while the gateway serves 16 connections.
+        (sleep "$(awk -v d="$DURATION" 'BEGIN { print d / 4 }')"
+            taskset -c 0 "$BENCH_BIN/plantbuddy-bench" fsync "$WORK" "$(awk -v d="$DURATION" 'BEGIN { print d / 2 }')" \
+                >"$WORK/disk-loaded-16.txt") &
+        probe16=$!
+    fi
     measure "plantbuddy fsync=$fsync" 16
+    [ "$fsync" = false ] && { wait "$probe16"; DISK_16_RATE=$(sed -E 's/.*: ([0-9]+)\/s$/\1/' "$WORK/disk-loaded-16.txt"); }
+    [ "$fsync" = true ] && FSYNC_P50_16=$P50
     awk -v us="$RPS" -v nginx="$NGINX_16" -v lines="$PB_LINES" \
         'BEGIN { printf "  ratio to nginx at 16 connections: %.2fx; %.0f acknowledged lines/s\n", us / nginx, us * lines }'
     syncs_before=$(metric plantbuddy_buffer_fsyncs_total)
@@ -88,6 +107,8 @@ for fsync in ${FSYNC_MODES:-false true}; do
         probe=$!
     fi
     measure "plantbuddy fsync=$fsync" 256
+    [ "$fsync" = false ] && RPS_256_OFF=$RPS
+    [ "$fsync" = true ] && RPS_256_ON=$RPS
     if [ -n "$probe" ]; then
         wait "$probe"
         DISK_LOADED_RATE=$(sed -E 's/.*: ([0-9]+)\/s$/\1/' "$WORK/disk-loaded.txt")
@@ -110,3 +131,48 @@ for fsync in ${FSYNC_MODES:-false true}; do
     fi
     kill -TERM "$gateway"; wait "$gateway" 2>/dev/null || true
 done
+
+if [ -n "${RPS_256_OFF:-}" ] && [ -n "${RPS_256_ON:-}" ]; then
+    awk -v on="$RPS_256_ON" -v off="$RPS_256_OFF" -v p50="$FSYNC_P50_16" -v rate="${DISK_16_RATE:-0}" 'BEGIN {
+        printf "fsync targets: @256 fsync on / off %.2fx (target >= 0.9)", on / off
+        if (rate > 0) printf "; @16 fsync on p50 %.0f us against 2 x the disk'"'"'s %.0f us under the same load = %.0f us: %.2fx (target <= 1)",
+            p50, 1e6 / rate, 2e6 / rate, p50 / (2e6 / rate)
+        printf "\n" }'
+fi
+
+# The performance issue's ingest targets, as medians of ROUNDS alternating rounds at 16 connections
+# with fsync off: nginx, the gateway with its access log off (--log-level warn) and on (info, the
+# default; to a file), back to back each round so they share the machine's noise of the moment.
+ROUNDS=${ROUNDS:-5}
+data="$WORK/data-rounds"
+PB_TOKEN=$("$BENCH_BIN/plantbuddy" users add bench --data-dir "$data" --password-iterations 1000)
+export PB_TOKEN
+off_ratio=() p99_ratio=() log_ratio=()
+echo "$ROUNDS alternating rounds at 16 connections, fsync off:"
+for _ in $(seq "$ROUNDS"); do
+    taskset -c 0 nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
+    nginx=$!
+    sleep 0.5
+    measure "nginx return 204" 16
+    nginx_rps=$RPS nginx_p99=$P99
+    kill -TERM "$nginx"; wait "$nginx" 2>/dev/null || true
+    for level in warn info; do
+        taskset -c 0 "$BENCH_BIN/plantbuddy" serve --data-dir "$data" --listen "127.0.0.1:$PORT" \
+            --influx-url "http://127.0.0.1:$((PORT + 10))" --influx-api v2 --influx-org bench --influx-token bench \
+            --wal-fsync false --log-level "$level" 2>"$WORK/gateway-$level.log" &
+        gateway=$!
+        for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
+        measure "plantbuddy log=$level" 16
+        kill -TERM "$gateway"; wait "$gateway" 2>/dev/null || true
+        if [ "$level" = warn ]; then
+            quiet_rps=$RPS
+            off_ratio+=("$(awk -v a="$RPS" -v b="$nginx_rps" 'BEGIN { print a / b }')")
+            p99_ratio+=("$(awk -v a="$P99" -v b="$nginx_p99" 'BEGIN { print a / b }')")
+        else
+            log_ratio+=("$(awk -v a="$RPS" -v b="$quiet_rps" 'BEGIN { print a / b }')")
+        fi
+    done
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+printf 'medians of %d rounds: access log off %.2fx nginx (target >= 0.5), p99 %.2fx nginx'"'"'s (target <= 1.5), access log on %.2fx off (target >= 0.85)\n' \
+    "$ROUNDS" "$(median "${off_ratio[@]}")" "$(median "${p99_ratio[@]}")" "$(median "${log_ratio[@]}")"
