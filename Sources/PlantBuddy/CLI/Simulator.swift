@@ -111,7 +111,8 @@ public struct Simulator: Sendable {
             }
             sent += chunk.count
         }
-        say("backfill: wrote \(lines.count) readings of the last \(span)")
+        let hours = Double(span.components.seconds) / 3600
+        say("backfill: wrote \(lines.count) readings of the last \(hours == hours.rounded() ? String(Int(hours)) : String(hours)) h")
         return true
     }
 
