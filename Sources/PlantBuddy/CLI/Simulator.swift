@@ -112,7 +112,9 @@ public struct Simulator: Sendable {
             sent += chunk.count
         }
         let hours = Double(span.components.seconds) / 3600
-        say("backfill: wrote \(lines.count) readings of the last \(hours == hours.rounded() ? String(Int(hours)) : String(hours)) h")
+        say(
+            "backfill: wrote \(lines.count) readings of the last \(hours == hours.rounded() ? String(Int(hours)) : String(hours)) h"
+        )
         return true
     }
 
