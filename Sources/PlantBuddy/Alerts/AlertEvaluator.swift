@@ -103,17 +103,16 @@ final class AlertEvaluator: Sendable {
     private func judge(
         _ readings: [Reading], of user: UserRecord, _ mine: inout UserState, _ changes: inout (open: Bool, seen: Bool)
     ) -> [AlertTransition] {
-        let own = user.rules ?? []
-        if mine.compiled?.isCompiled(from: own) != true {
-            mine.compiled = CompiledRules(own, defaultSoil: rules.defaultSoil, sensors: sensors)
+        if mine.compiled?.isCompiled(from: user.rules ?? []) != true {
+            mine.compiled = CompiledRules(of: user, rules: rules, sensors: sensors)
         }
-        let compiled = mine.compiled!.rules
+        let compiled = mine.compiled!
         var transitions: [AlertTransition] = []
         for reading in readings {
             let sensor = UInt8(sensors.firstIndex(of: reading.sensor) ?? Int(UInt8.max))
             let device = CompiledRules.deviceCode(reading.deviceID)
             var silenceWatches = false
-            for candidate in compiled
+            for candidate in compiled.rules
             where candidate.sensor == sensor && (candidate.device == 0 || candidate.device == device) {
                 // A silence rule is in alert until a reading arrives; a threshold rule while readings cross it.
                 let alerting: Bool
@@ -125,7 +124,7 @@ final class AlertEvaluator: Sendable {
                     silenceWatches = true
                 }
                 guard alerting || !mine.open.isEmpty else { continue }
-                let rule = Int(candidate.index) < own.count ? own[Int(candidate.index)] : rules.defaultSoil
+                let rule = compiled.all[Int(candidate.index)]
                 let key = AlertKey(user: user.name, ruleID: rule.id, deviceID: reading.deviceID)
                 guard alerting != (mine.open[key] != nil) else { continue }
                 mine.open[key] = alerting ? OpenAlert(key: key, since: reading.time) : nil
@@ -153,8 +152,8 @@ final class AlertEvaluator: Sendable {
             var transitions: [AlertTransition] = []
             for user in users {
                 var mine = state.users.removeValue(forKey: user.name) ?? UserState()
-                rules.forEachRule(of: user) { rule in
-                    guard case .silentFor(let silence) = rule.condition else { return }
+                for rule in rules.rules(of: user) {
+                    guard case .silentFor(let silence) = rule.condition else { continue }
                     if let device = rule.deviceID {
                         let series = Series(user: user.name, deviceID: device, sensor: rule.sensor)
                         if !mine.seen.contains(where: { $0.series == series }) {

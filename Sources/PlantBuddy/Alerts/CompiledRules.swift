@@ -9,7 +9,7 @@ struct CompiledRules {
         /// The device id's two ASCII bytes; 0: any device.
         let device: UInt16
         let kind: Kind
-        /// The rule's place in the person's rules; their count for the default soil rule.
+        /// The rule's place in `all`.
         let index: UInt16
         let threshold: Double
     }
@@ -18,17 +18,18 @@ struct CompiledRules {
         case atOrBelow, atOrAbove, silent
     }
 
-    /// What they were made from. Held, so no other array can take its storage while this is
-    /// cached: an array with the same storage is then the same rules.
+    /// The person's own rules they were made from. Held, so no other array can take its storage
+    /// while this is cached: an array with the same storage is then the same rules.
     let source: [AlertRule]
+    /// Every rule that judges the person's readings (`AlertRules.rules(of:)`), in `rules`' order.
+    let all: [AlertRule]
     let rules: [Rule]
 
-    /// The rules of `own`, and `defaultSoil` after them unless `own` has a rule for its sensor.
-    init(_ own: [AlertRule], defaultSoil: AlertRule, sensors: [String]) {
-        source = own
-        let ownSoil = own.contains { $0.sensor == defaultSoil.sensor }
+    init(of user: UserRecord, rules effective: AlertRules, sensors: [String]) {
+        source = user.rules ?? []
+        all = effective.rules(of: user)
         var rules: [Rule] = []
-        for (index, rule) in (ownSoil ? own : own + [defaultSoil]).enumerated() {
+        for (index, rule) in all.enumerated() {
             let (kind, threshold): (Kind, Double) =
                 switch rule.condition {
                 case .atOrBelow(let value): (.atOrBelow, value)

@@ -42,8 +42,8 @@ enum RulesCommand {
                 output(stored.id)
             case ("list", nil):
                 guard let record = store.user(named: user) else { throw .notFound(user) }
-                let evaluator = AlertRules(defaultSoilThreshold: configuration.soilCritThreshold)
-                for rule in evaluator.rules(of: record) {
+                let rules = AlertRules(defaultSoilThreshold: configuration.soilCritThreshold)
+                for rule in rules.rules(of: record) {
                     let channels = rule.channels.map { $0.sorted().map(\.rawValue).joined(separator: ",") } ?? "all"
                     let marker = rule.id == AlertRules.defaultSoilID ? " (default)" : ""
                     output("\(rule.id)\t\(rule.summary(deviceName: record.deviceName))\tchannels: \(channels)\(marker)")

@@ -2,8 +2,8 @@ import CurlClient
 import Foundation
 import InfluxClient
 
-/// `plantbuddy setup`: provisions InfluxDB 2.x / Cloud through its HTTP API (1.x: `SetupInfluxDB1`) so nobody has to click
-/// through a UI: the org is looked up, the raw and downsampled buckets created if missing, the
+/// `plantbuddy setup`: provisions InfluxDB 2.x / Cloud through its HTTP API so nobody has to click
+/// through a UI (1.x: `SetupInfluxDB1`): the org is looked up, the raw and downsampled buckets created if missing, the
 /// notification secret stored, the three tasks in `Flux/` (downsampling, the alert check, the
 /// notification rule) created or updated by name, and tasks of earlier versions deleted. Running it
 /// again changes nothing; `--dry-run` only says what it would do.
