@@ -14,6 +14,8 @@ struct IngestPath: Sendable {
     /// A flood of refusals (a full disk, a scanner trying tokens) is a line, then a count.
     let refusedTokens: RepeatedFailure
     let bufferFailures: RepeatedFailure
+    /// A device sending malformed lines on every request is one line, then a count.
+    let badLines: RepeatedFailure
 
     init(
         users: UserStore, log: WriteAheadLog, alerts: GatewayAlerts, logger: Logger, metrics: Metrics,
@@ -29,6 +31,7 @@ struct IngestPath: Sendable {
             interval: repeatInterval)
         bufferFailures = RepeatedFailure(
             logger: logger, level: .error, message: "cannot buffer readings", interval: repeatInterval)
+        badLines = RepeatedFailure(logger: logger, level: .info, message: "write had bad lines", interval: repeatInterval)
     }
 
     /// When a device should try again after the buffer refused its lines.
@@ -80,12 +83,9 @@ struct IngestPath: Sendable {
         metrics.increment("plantbuddy_lines_accepted_total", by: Double(accepted))
         guard rejected > 0 else { return }
         metrics.increment("plantbuddy_lines_rejected_total", by: Double(rejected))
-        logger.info(
-            "write had bad lines",
-            [
-                "user": user, "accepted": String(accepted), "rejected": String(rejected),
-                "first_error": firstError ?? "",
-            ])
+        badLines.record([
+            "user": user, "accepted": String(accepted), "rejected": String(rejected), "first_error": firstError ?? "",
+        ])
     }
 
     private func refusal(_ error: WriteAheadLogError, user: String, lines: Int) -> BufferRefusal {
