@@ -31,7 +31,8 @@ struct IngestPath: Sendable {
             interval: repeatInterval)
         bufferFailures = RepeatedFailure(
             logger: logger, level: .error, message: "cannot buffer readings", interval: repeatInterval)
-        badLines = RepeatedFailure(logger: logger, level: .info, message: "write had bad lines", interval: repeatInterval)
+        badLines = RepeatedFailure(
+            logger: logger, level: .info, message: "write had bad lines", interval: repeatInterval)
     }
 
     /// When a device should try again after the buffer refused its lines.
