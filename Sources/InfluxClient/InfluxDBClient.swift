@@ -59,17 +59,12 @@ public final class InfluxDBClient: Sendable {
         return body.count
     }
 
-    /// Runs InfluxQL through the v1 `/query` endpoint and returns the JSON body. User text must be
-    /// escaped with `InfluxQL`; `POST` so that statements that change things are allowed.
-    public func influxQL(_ query: String, epoch: String = "ns") throws(InfluxError) -> [UInt8] {
+    private func influxQLRequest(_ query: String, epoch: String) -> HTTPClientRequest {
         let form: [(String, String)] = [("q", query), ("db", configuration.database), ("epoch", epoch)]
-        let request = HTTPClientRequest(
+        return HTTPClientRequest(
             method: "POST", url: configuration.url + "/query",
             headers: authorization + [("Content-Type", "application/x-www-form-urlencoded")],
             body: Array(Self.query(form).utf8))
-        let response = try send(request)
-        guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
-        return response.body
     }
 
     /// Runs a Flux script through `POST /api/v2/query` and parses the annotated CSV as it streams in;
@@ -84,12 +79,44 @@ public final class InfluxDBClient: Sendable {
             headers: authorization + [("Content-Type", "application/json"), ("Accept", "application/csv")],
             body: Array(body.utf8))
         var parser = AnnotatedCSVParser()
-        var streamError: AnnotatedCSVError?
+        try streamAnswer(request) { bytes throws(AnnotatedCSVError) in try parser.feed(bytes, onEvent) }
+        do throws(AnnotatedCSVError) {
+            try parser.finish(onEvent)
+        } catch {
+            throw .queryFailed(error.description)
+        }
+    }
+
+    /// Runs InfluxQL through the v1 `/query` endpoint (`POST`, so statements that change things are
+    /// allowed; user text escaped with `InfluxQL`) and reads the JSON answer as it streams in, series
+    /// by series; an error the answer reports throws `.queryFailed` with InfluxDB's message.
+    public func influxQL(
+        _ query: String, epoch: String = "ns", _ onEvent: (InfluxQLEvent) -> Void
+    ) throws(InfluxError) {
+        var parser = JSONStreamParser()
+        var reader = InfluxQLAnswerReader()
+        try streamAnswer(influxQLRequest(query, epoch: epoch)) { bytes throws(JSONStreamError) in
+            try parser.feed(bytes) { reader.add($0, onEvent) }
+        }
+        do throws(JSONStreamError) {
+            try parser.finish { reader.add($0, onEvent) }
+        } catch {
+            throw .invalidResponse("InfluxQL answer: \(error.description)")
+        }
+        if let message = reader.error { throw .queryFailed(message) }
+    }
+
+    /// Sends the request and, for a 2xx answer, hands its body to `feed` as it arrives; `feed`'s
+    /// error ends the transfer and throws as `.queryFailed`, any other answer as InfluxDB's error.
+    private func streamAnswer<Failure: Error & CustomStringConvertible>(
+        _ request: HTTPClientRequest, _ feed: (UnsafeRawBufferPointer) throws(Failure) -> Void
+    ) throws(InfluxError) {
+        var streamError: Failure?
         let response: HTTPClientResponse
         do {
             response = try http.stream(request) { bytes in
-                do throws(AnnotatedCSVError) {
-                    try parser.feed(bytes, onEvent)
+                do throws(Failure) {
+                    try feed(bytes)
                     return true
                 } catch {
                     streamError = error
@@ -101,11 +128,6 @@ public final class InfluxDBClient: Sendable {
             throw .unreachable(error.description)
         }
         guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
-        do throws(AnnotatedCSVError) {
-            try parser.finish(onEvent)
-        } catch {
-            throw .queryFailed(error.description)
-        }
     }
 
     static func jsonString(_ text: String) -> String {

@@ -1,5 +1,4 @@
 import CurlClient
-import Foundation
 import InfluxClient
 
 /// `plantbuddy setup` on InfluxDB 1.x: the database, the raw readings' retention (its default
@@ -21,7 +20,7 @@ struct SetupInfluxDB1 {
     func run() throws(Setup.Failure) {
         try execute("CREATE DATABASE \(InfluxQL.identifier(database))", saying: nil)  // does nothing if it exists
         let policies = try rows("SHOW RETENTION POLICIES ON \(InfluxQL.identifier(database))")
-        guard let raw = policies.first(where: { $0["default"] as? Bool == true })?["name"] as? String else {
+        guard let raw = policies.first(where: { $0["default"] == .bool(true) })?["name"]?.text else {
             throw Setup.Failure(description: "INFLUX_DB: database \(database) has no default retention policy")
         }
         try ensurePolicy(raw, duration: configuration.rawRetention, existing: policies, isRaw: true)
@@ -44,17 +43,17 @@ struct SetupInfluxDB1 {
     }
 
     private func ensurePolicy(
-        _ name: String, duration: Duration, existing: [[String: Any]], isRaw: Bool
+        _ name: String, duration: Duration, existing: [[String: JSONScalar]], isRaw: Bool
     ) throws(Setup.Failure) {
         let wanted = Self.influxDuration(duration)
         let on = "\(InfluxQL.identifier(name)) ON \(InfluxQL.identifier(database))"
-        guard let policy = existing.first(where: { $0["name"] as? String == name }) else {
+        guard let policy = existing.first(where: { $0["name"]?.text == name }) else {
             try execute(
                 "CREATE RETENTION POLICY \(on) DURATION \(wanted) REPLICATION 1",
                 saying: "retention policy \(name) (\(wanted))")
             return
         }
-        guard Self.seconds(policy["duration"] as? String ?? "") != duration.components.seconds else {
+        guard Self.seconds(policy["duration"]?.text ?? "") != duration.components.seconds else {
             say("retention policy \(name) is up to date")
             return
         }
@@ -67,9 +66,9 @@ struct SetupInfluxDB1 {
         let wanted = continuousQueryText(rawPolicy: rawPolicy)
         // One series per database: only this database's queries count.
         let existing = try rows("SHOW CONTINUOUS QUERIES", series: database).first {
-            $0["name"] as? String == Self.continuousQuery
+            $0["name"]?.text == Self.continuousQuery
         }
-        if let query = existing?["query"] as? String {
+        if let query = existing?["query"]?.text {
             guard Self.normalised(query) != Self.normalised(wanted) else {
                 say("continuous query \(Self.continuousQuery) is up to date")
                 return
@@ -112,29 +111,23 @@ struct SetupInfluxDB1 {
         if let what { say("\(verb.past) \(what)") }
     }
 
-    /// The rows of the statement's answer (of its series named `series` when given), as column → value.
-    private func rows(_ statement: String, series name: String? = nil) throws(Setup.Failure) -> [[String: Any]] {
-        let body: [UInt8]
+    /// The rows of the statement's answer (of its series named `series` when given), as column → cell.
+    private func rows(_ statement: String, series name: String? = nil) throws(Setup.Failure) -> [[String: JSONScalar]] {
+        var rows: [[String: JSONScalar]] = []
+        var columns: [String]?
         do {
-            body = try client.influxQL(statement)
+            try client.influxQL(statement) { event in
+                switch event {
+                case .series(let series, _, let names): columns = name == nil || series == name ? names : nil
+                case .row(let cells):
+                    guard let columns else { return }
+                    rows.append(Dictionary(zip(columns, cells), uniquingKeysWith: { first, _ in first }))
+                }
+            }
+        } catch .queryFailed(let message) {
+            throw Setup.Failure(description: "InfluxDB refused `\(statement)`: \(message)")
         } catch {
             throw Setup.Failure(description: "InfluxDB at \(configuration.influx.url) refused `\(statement)`: \(error)")
-        }
-        guard let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let result = (json["results"] as? [[String: Any]])?.first
-        else {
-            throw Setup.Failure(description: "InfluxDB answered `\(statement)` with something that is not its JSON")
-        }
-        if let error = result["error"] as? String {
-            throw Setup.Failure(description: "InfluxDB refused `\(statement)`: \(error)")
-        }
-        var rows: [[String: Any]] = []
-        for series in result["series"] as? [[String: Any]] ?? [] where name == nil || series["name"] as? String == name
-        {
-            let columns = series["columns"] as? [String] ?? []
-            for values in series["values"] as? [[Any]] ?? [] {
-                rows.append(Dictionary(zip(columns, values), uniquingKeysWith: { first, _ in first }))
-            }
         }
         return rows
     }

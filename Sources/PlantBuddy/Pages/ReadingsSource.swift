@@ -1,4 +1,3 @@
-import Foundation
 import InfluxClient
 import Observability
 
@@ -135,28 +134,8 @@ struct ReadingsSource: Sendable {
     }
 
     private func influxQLSeries(_ query: String) throws(InfluxError) -> [ReadingSeries] {
-        let body = try influx.influxQL(query, epoch: "ms")
-        guard let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let results = json["results"] as? [[String: Any]]
-        else { throw .invalidResponse("InfluxQL answer is not the expected JSON") }
-        var series: [ReadingSeries] = []
-        for result in results {
-            if let error = result["error"] as? String { throw .queryFailed(error) }
-            for table in result["series"] as? [[String: Any]] ?? [] {
-                let tags = table["tags"] as? [String: String] ?? [:]
-                var reading = ReadingSeries(
-                    measurement: table["name"] as? String ?? "", deviceID: tags["device_id"] ?? "", times: [],
-                    values: [])
-                for row in table["values"] as? [[Any]] ?? [] {
-                    guard row.count >= 2, let time = (row[0] as? NSNumber)?.doubleValue,
-                        let value = (row[1] as? NSNumber)?.doubleValue
-                    else { continue }
-                    reading.times.append(time / 1000)
-                    reading.values.append(value)
-                }
-                series.append(reading)
-            }
-        }
-        return series.sorted { ($0.measurement, $0.deviceID) < ($1.measurement, $1.deviceID) }
+        var collector = InfluxQLSeriesCollector()
+        try influx.influxQL(query, epoch: "ms") { collector.add($0) }
+        return collector.series
     }
 }
