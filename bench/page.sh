@@ -2,11 +2,16 @@
 # The graph page end to end: a signed-in GET / (48 h, 5 sensors, one reading a minute = 14,400 points)
 # through the gateway (pinned to CPU 0), whose InfluxDB 2.x is a loopback stand-in answering the
 # Flux query with generated annotated CSV (plantbuddy-bench influx-v2, on CPU 1 with the client).
-# Median and p99 latency over one keep-alive connection, and the page's size. Usage: bench/page.sh [seconds]
+# Median and p99 latency over one keep-alive connection, and the page's size.
+# Then the real-1.x case: DAYS (default 30) of one-a-minute readings in Debian's InfluxDB 1.x (rick with
+# 3 devices, 10 other users, 5 sensors each), `plantbuddy setup` run, and per range the page against
+# the queries it ran (replayed straight to influxd), and against a gateway that reads raw readings
+# only; medians of RUNS (default 5) alternating runs (bench/page_influxdb1.py).
+# Usage: [DAYS=30] [RUNS=5] bench/page.sh [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-ensure_packages "${BUILD_PACKAGES[@]}" wrk curl
+ensure_packages "${BUILD_PACKAGES[@]}" "${INFLUXDB_PACKAGES[@]}" wrk curl
 
 DURATION=${1:-10}
 start_workspace page
@@ -42,3 +47,26 @@ taskset -c 1 wrk -t1 -c1 -d"${DURATION}s" --latency -H "Cookie: pb_session=$sess
 printf 'GET / end to end: %s requests/s, p50 %s, p99 %s, non-2xx %s\n' \
     "$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.txt")" "$(awk '/ 50%/ { print $2 }' "$WORK/wrk.txt")" \
     "$(awk '/ 99%/ { print $2 }' "$WORK/wrk.txt")" "$(awk '/Non-2xx/ { print $5 }' "$WORK/wrk.txt" | grep . || echo 0)"
+
+# The real-1.x case.
+DAYS=${DAYS:-30}
+RUNS=${RUNS:-5}
+start_influxd "$WORK/influxd" "$((PORT + 20))"
+pids+=("$INFLUXD_PID")
+INFLUXD="http://127.0.0.1:$((PORT + 20))"
+taskset -c 1 python3 bench/page_influxdb1.py generate "$INFLUXD" "$DAYS"
+setup_started=$(date +%s%N)
+INFLUX_URL=$INFLUXD INFLUX_API=v1 "$BENCH_BIN/plantbuddy" setup >"$WORK/setup.log"
+echo "setup: $(grep -c . "$WORK/setup.log") steps in $((($(date +%s%N) - setup_started) / 1000000)) ms"
+# The gateway as set up on PORT+1; on PORT+2, one that reads only raw readings.
+for variant in downsampled raw; do
+    if [ $variant = raw ]; then port=$((PORT + 2)) bucket=""; else port=$((PORT + 1)) bucket=downsampled; fi
+    taskset -c 0 "$BENCH_BIN/plantbuddy" serve --data-dir "$WORK/data" --listen "127.0.0.1:$port" \
+        --influx-url "$INFLUXD" --influx-api v1 --influx-downsampled-bucket "$bucket" \
+        --log-level debug 2>"$WORK/$variant.log" &
+    pids+=($!)
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done
+done
+echo "real InfluxDB 1.x, $DAYS days, medians of $RUNS alternating runs:"
+taskset -c 1 python3 bench/page_influxdb1.py measure "$RUNS" "http://127.0.0.1:$((PORT + 1))" "$WORK/downsampled.log" \
+    "http://127.0.0.1:$((PORT + 2))" "$WORK/raw.log" "$INFLUXD"

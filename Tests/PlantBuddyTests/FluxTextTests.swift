@@ -26,8 +26,7 @@ struct FluxTextTests {
         let source = ReadingsSource(
             influx: InfluxDBClient(configuration: InfluxConfiguration(url: "http://127.0.0.1:9", bucket: text)),
             graphScript: graph, latestScript: latest, catalog: .standard, downsampledBucket: text,
-            downsampledFallback: RepeatedFailure(
-                logger: Logger(level: .error), level: .info, message: "", interval: .seconds(1)))
+            logger: Logger(level: .error))
         for range in GraphRange.allCases {
             for script in [
                 source.fluxScript(for: text, range: range), source.fluxLatestScript(for: text, range: range),

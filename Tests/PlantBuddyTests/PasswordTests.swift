@@ -47,9 +47,7 @@ import Testing
         ReadingsSource(
             influx: InfluxDBClient(configuration: InfluxConfiguration(url: "http://127.0.0.1:1", bucket: "raw")),
             graphScript: "from(bucket: bucket)", latestScript: "from(bucket: bucket)", catalog: .standard,
-            downsampledBucket: downsampled,
-            downsampledFallback: RepeatedFailure(
-                logger: Logger(level: .error), level: .info, message: "", interval: .seconds(1)))
+            downsampledBucket: downsampled, logger: Logger(level: .error))
     }
 
     /// Short ranges read raw data per window; long ones the downsampled bucket once it exists.

@@ -302,8 +302,7 @@ extension HTTPMethod {
                 influx: InfluxDBClient(
                     configuration: InfluxConfiguration(url: influxd.url, bucket: database, api: .v1)),
                 graphScript: "", latestScript: "", catalog: .standard, downsampledBucket: downsampled,
-                downsampledFallback: RepeatedFailure(
-                    logger: Logger(level: .error), level: .info, message: "", interval: .seconds(1)))
+                logger: Logger(level: .error))
         }
         let fromMeans = try source(downsampled: "downsampled").series(for: "rick", range: .month)
         let fromRaw = try source(downsampled: "").series(for: "rick", range: .month)

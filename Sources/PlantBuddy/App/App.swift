@@ -107,11 +107,7 @@ public final class App: Sendable {
             notifications: notifications,
             readings: ReadingsSource(
                 influx: influx, graphScript: graphScript, latestScript: latestScript, catalog: configuration.sensors,
-                downsampledBucket: configuration.downsampledBucket,
-                downsampledFallback: RepeatedFailure(
-                    logger: logger, level: .info,
-                    message: "no downsampled readings: the 7d and 30d graphs read the raw bucket",
-                    interval: .seconds(3600))),
+                downsampledBucket: configuration.downsampledBucket, logger: logger),
             templates: templates, publicURL: configuration.publicURL,
             logger: logger, metrics: metrics)
 

@@ -1,3 +1,4 @@
+import Dispatch
 import InfluxClient
 import Observability
 
@@ -11,6 +12,23 @@ struct ReadingsSource: Sendable {
     let downsampledBucket: String
     /// Said once (then counted) when the long ranges read raw readings for want of downsampled ones.
     let downsampledFallback: RepeatedFailure
+    /// Each query's text and time, at debug level: what InfluxDB's share of a page was.
+    let logger: Logger
+
+    init(
+        influx: InfluxDBClient, graphScript: String, latestScript: String, catalog: SensorCatalog,
+        downsampledBucket: String, logger: Logger
+    ) {
+        self.influx = influx
+        self.graphScript = graphScript
+        self.latestScript = latestScript
+        self.catalog = catalog
+        self.downsampledBucket = downsampledBucket
+        self.logger = logger
+        downsampledFallback = RepeatedFailure(
+            logger: logger, level: .info, message: "no downsampled readings: the 7d and 30d graphs read the raw bucket",
+            interval: .seconds(3600))
+    }
 
     /// The chart's series: per window, the mean of the raw readings for short ranges; for 7d and 30d
     /// the downsampled means (bucket or retention policy `downsampledBucket`), completed by the newest
@@ -20,10 +38,7 @@ struct ReadingsSource: Sendable {
         func query(downsampled: Bool, since: Double? = nil) throws(InfluxError) -> [ReadingSeries] {
             switch api {
             case .v2, .auto:
-                var collector = SeriesCollector()
-                let script = fluxScript(for: user, range: range, raw: !downsampled, since: since)
-                try influx.flux(script) { collector.add($0) }
-                return collector.series
+                return try fluxSeries(fluxScript(for: user, range: range, raw: !downsampled, since: since))
             case .v1:
                 return try influxQLSeries(
                     influxQL(for: user, range: range, policy: downsampled ? downsampledBucket : nil, since: since))
@@ -80,10 +95,7 @@ struct ReadingsSource: Sendable {
     /// one point per series (never a window's mean), always from the raw readings.
     func latest(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
         switch try influx.api() {
-        case .v2, .auto:
-            var collector = SeriesCollector()
-            try influx.flux(fluxLatestScript(for: user, range: range)) { collector.add($0) }
-            return collector.series
+        case .v2, .auto: return try fluxSeries(fluxLatestScript(for: user, range: range))
         case .v1: return try influxQLSeries(influxQLLatest(for: user, range: range))
         }
     }
@@ -133,9 +145,23 @@ struct ReadingsSource: Sendable {
             + "AND \(lower) GROUP BY time(\(range.window)), \"device_id\" fill(none)"
     }
 
+    private func fluxSeries(_ script: String) throws(InfluxError) -> [ReadingSeries] {
+        var collector = SeriesCollector()
+        try timed(script) { () throws(InfluxError) in try influx.flux(script) { collector.add($0) } }
+        return collector.series
+    }
+
     private func influxQLSeries(_ query: String) throws(InfluxError) -> [ReadingSeries] {
         var collector = InfluxQLSeriesCollector()
-        try influx.influxQL(query, epoch: "ms") { collector.add($0) }
+        try timed(query) { () throws(InfluxError) in try influx.influxQL(query, epoch: "ms") { collector.add($0) } }
         return collector.series
+    }
+
+    /// Runs the query, logging its text and how long it took, answer read, at debug level.
+    private func timed(_ query: String, _ run: () throws(InfluxError) -> Void) throws(InfluxError) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        try run()
+        let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
+        logger.debug("influx query", ["duration_ms": RequestObserver.milliseconds(nanoseconds), "query": query])
     }
 }
