@@ -224,3 +224,32 @@ import WriteAheadLog
         #expect(queries.contains { $0.contains(#"bucket = \"plants\""#) && $0.contains("every = 1h") })
     }
 }
+
+/// What InfluxDB clients probe before writing, answered as InfluxDB answers it.
+@Suite struct InfluxProbeTests {
+    @Test func pingAnswersAsInfluxDBAndQueryOnlyTakesCreateDatabase() throws {
+        try withProbedApp(influxURL: "http://127.0.0.1:9") { probe in
+            for method in [HTTPMethod.get, .head] {
+                let ping = try probe.answer(.make(method, "/ping"))
+                #expect(
+                    ping.status == .noContent && ping.headers["X-Influxdb-Version"]?.hasPrefix("plantbuddy-") == true)
+            }
+            // Telegraf's v1 output, at start: a form body; and as a URL query.
+            let created = try probe.answer(
+                .make(
+                    .post, "/query", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                    body: "q=CREATE+DATABASE+%22telegraf%22"))
+            #expect(created.status == .ok && created.text == #"{"results":[{"statement_id":0}]}"#)
+            #expect(try probe.answer(.make(.get, "/query?q=create%20database%20plants%3B")).status == .ok)
+            for refused in ["SELECT * FROM soil_moisture", "CREATE DATABASE a; DROP DATABASE b", "CREATE DATABASE", ""]
+            {
+                let answer = try probe.answer(.make(.get, "/query?q=" + InfluxProbeTests.encoded(refused)))
+                #expect(answer.status == .notImplemented, "\(refused)")
+            }
+        }
+    }
+
+    private static func encoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+    }
+}

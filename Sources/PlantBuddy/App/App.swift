@@ -121,6 +121,11 @@ public final class App: Sendable {
         // Device writes append without waiting; one write (or one wake of the committer) per batch.
         router.onBatchDispatched { [buffer] in buffer.flush() }
         router.add(.post, "/api/v2/write") { compatible.respond(to: $0, flavor: .v2) }
+        let probes = InfluxProbeEndpoints(version: HealthEndpoints.version)
+        router.addNonBlocking(.get, "/ping") { request, reply in reply.send(probes.ping(request)) }
+        router.addNonBlocking(.head, "/ping") { request, reply in reply.send(probes.ping(request)) }
+        router.addNonBlocking(.get, "/query") { request, reply in reply.send(probes.query(request)) }
+        router.addNonBlocking(.post, "/query") { request, reply in reply.send(probes.query(request)) }
         router.add(.post, "/notify", notify.respond)
         router.add(.get, "/", pages.home)
         router.add(.get, "/login", pages.showLogin)

@@ -29,7 +29,13 @@ struct HealthEndpoints: Sendable {
             influxState["error"] = error.description
         }
         let status = buffer.status
+        // InfluxDB's own health fields first (`name`, `message`, `status`, `checks`, `version`,
+        // `commit`), so its clients' `health()` reads the gateway; then the gateway's.
         let body: [String: Any] = [
+            "name": "plantbuddy",
+            "message": healthy ? "ready for writes" : "InfluxDB is not answering; writes are buffered",
+            "checks": [[String: Any]](),
+            "commit": "",
             "status": healthy ? "pass" : "fail",
             "version": Self.version,
             "influxdb": influxState,

@@ -118,7 +118,11 @@ struct PageEndpoints: Sendable {
         do {
             let series = try readings.series(for: user.name, range: range)
             context["hasReadings"] = .flag(!series.isEmpty)
-            let latest = try readings.latest(for: user.name, range: range)
+            // Each series' last reading lies in its last window (stamped with its start on 1.x, its end
+            // by Flux): one window before the earliest of those bounds it, not the whole range.
+            let latest = try readings.latest(
+                for: user.name, range: range,
+                since: series.compactMap(\.times.last).min().map { $0 - range.windowSeconds })
             context["latest"] = .list(
                 latest.compactMap { Self.latestRow($0, now: end, deviceName: user.deviceName) })
             context["chart"] = .trustedHTML(

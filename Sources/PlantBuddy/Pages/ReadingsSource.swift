@@ -92,27 +92,39 @@ struct ReadingsSource: Sendable {
     }
 
     /// The last reading of each of the user's series within the range, as sent, with its own time:
-    /// one point per series (never a window's mean), always from the raw readings.
-    func latest(for user: String, range: GraphRange) throws(InfluxError) -> [ReadingSeries] {
+    /// one point per series (never a window's mean), always from the raw readings; from `since`
+    /// (seconds) when given: the chart's last windows bound where the last readings can be, so
+    /// InfluxDB reads those windows rather than the whole range.
+    func latest(for user: String, range: GraphRange, since: Double? = nil) throws(InfluxError) -> [ReadingSeries] {
         switch try influx.api() {
-        case .v2, .auto: return try fluxSeries(fluxLatestScript(for: user, range: range))
-        case .v1: return try influxQLSeries(influxQLLatest(for: user, range: range))
+        case .v2, .auto: return try fluxSeries(fluxLatestScript(for: user, range: range, since: since))
+        case .v1: return try influxQLSeries(influxQLLatest(for: user, range: range, since: since))
         }
     }
 
-    func fluxLatestScript(for user: String, range: GraphRange) -> String {
+    func fluxLatestScript(for user: String, range: GraphRange, since: Double? = nil) -> String {
         Flux.program(
             latestScript,
             defining: [
                 ("bucket", Flux.stringLiteral(influx.configuration.bucket)), ("user", Flux.stringLiteral(user)),
-                ("start", "-" + range.rawValue),
+                ("start", Self.fluxStart(range, since: since)),
             ])
     }
 
     /// `SELECT last` per device; names escaped as identifiers, the user as a literal.
-    func influxQLLatest(for user: String, range: GraphRange) -> String {
+    func influxQLLatest(for user: String, range: GraphRange, since: Double? = nil) -> String {
         "SELECT last(\"reading\") FROM \(measurementList) WHERE \"user\" = \(InfluxQL.stringLiteral(user)) "
-            + "AND time >= now() - \(range.rawValue) GROUP BY \"device_id\""
+            + "AND \(Self.influxQLLower(range, since: since)) GROUP BY \"device_id\""
+    }
+
+    /// Flux's `start`: the range back from now, or the time `since` (seconds, to the second below).
+    private static func fluxStart(_ range: GraphRange, since: Double?) -> String {
+        since.map { Timestamp(seconds: Int64($0.rounded(.down))).description } ?? "-" + range.rawValue
+    }
+
+    /// InfluxQL's lower time bound: the range back from now, or `since` (seconds) to the millisecond.
+    private static func influxQLLower(_ range: GraphRange, since: Double?) -> String {
+        since.map { "time >= \(Int64(($0 * 1000).rounded(.down)))ms" } ?? "time >= now() - \(range.rawValue)"
     }
 
     private var measurementList: String {
@@ -125,11 +137,11 @@ struct ReadingsSource: Sendable {
         let bucket =
             range.prefersDownsampled && !downsampledBucket.isEmpty && !raw
             ? downsampledBucket : influx.configuration.bucket
-        let start = since.map { Timestamp(seconds: Int64($0.rounded(.down))).description } ?? "-" + range.rawValue
         return Flux.program(
             graphScript,
             defining: [
-                ("bucket", Flux.stringLiteral(bucket)), ("user", Flux.stringLiteral(user)), ("start", start),
+                ("bucket", Flux.stringLiteral(bucket)), ("user", Flux.stringLiteral(user)),
+                ("start", Self.fluxStart(range, since: since)),
                 ("every", range.window),
             ])
     }
@@ -140,9 +152,8 @@ struct ReadingsSource: Sendable {
         let from = catalog.measurements.values.sorted().map { measurement in
             (policy.map { InfluxQL.identifier($0) + "." } ?? "") + InfluxQL.identifier(measurement)
         }.joined(separator: ",")
-        let lower = since.map { "time >= \(Int64($0 * 1000))ms" } ?? "time >= now() - \(range.rawValue)"
         return "SELECT mean(\"reading\") FROM \(from) WHERE \"user\" = \(InfluxQL.stringLiteral(user)) "
-            + "AND \(lower) GROUP BY time(\(range.window)), \"device_id\" fill(none)"
+            + "AND \(Self.influxQLLower(range, since: since)) GROUP BY time(\(range.window)), \"device_id\" fill(none)"
     }
 
     private func fluxSeries(_ script: String) throws(InfluxError) -> [ReadingSeries] {
