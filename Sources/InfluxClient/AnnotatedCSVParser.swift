@@ -92,11 +92,13 @@ public struct AnnotatedCSVParser {
     public mutating func finish(_ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void) throws(AnnotatedCSVError)
     {
         if carryState == .quoted { throw .malformed(line: line, reason: "unterminated quoted field") }
-        guard !carry.isEmpty else { return }
-        let row = carry
-        carry.removeAll()
-        carryState = .fieldStart
-        try withBytes(of: row) { row throws(AnnotatedCSVError) in try process(row, emit) }
+        if !carry.isEmpty {
+            let row = carry
+            carry.removeAll()
+            carryState = .fieldStart
+            try withBytes(of: row) { row throws(AnnotatedCSVError) in try process(row, emit) }
+        }
+        try endBlock(emit)
     }
 
     // MARK: Rows and fields
@@ -187,7 +189,7 @@ public struct AnnotatedCSVParser {
         if row.last == .carriageReturn { row = UnsafeRawBufferPointer(rebasing: row.dropLast()) }
         guard !row.isEmpty else {
             line += 1
-            endBlock()  // a blank line separates blocks
+            try endBlock(emit)  // a blank line separates blocks
             return
         }
         fields.removeAll(keepingCapacity: true)
@@ -233,7 +235,16 @@ public struct AnnotatedCSVParser {
 
     // MARK: Meaning
 
-    private mutating func endBlock() {
+    /// The block is over. One that had a header and no rows is a table with zero records: that is
+    /// how Flux's encoder sends a group key without rows, the key's values in `#default`.
+    private mutating func endBlock(
+        _ emit: (AnnotatedCSVEvent) throws(AnnotatedCSVError) -> Void
+    ) throws(AnnotatedCSVError) {
+        if header != nil, !isErrorBlock, currentTable == nil {
+            record = defaultValues
+            tableKeyChanged = true
+            try emitTableIfNew(line: line, emit)
+        }
         datatypes = nil
         groups = nil
         defaults = nil
@@ -252,7 +263,7 @@ public struct AnnotatedCSVParser {
     ) throws(AnnotatedCSVError) {
         let firstCell = cells[fields[0]]
         if firstCell.first == UInt8(ascii: "#") {
-            if header != nil { endBlock() }  // annotations after data start a new block
+            if header != nil { try endBlock(emit) }  // annotations after data start a new block
             let values = (1..<fields.count).map { text(cells, $0) }
             switch text(cells, 0) {
             case "#datatype": datatypes = values

@@ -125,8 +125,15 @@ private func tables(_ result: Result<[AnnotatedCSVEvent], AnnotatedCSVError>) ->
             "#datatype,string,long,string\n#group,false,false,true\n#default,_result,3,soil\n,result,table,_measurement\n\n"
             + "#datatype,string,long,string\n#group,false,false,true\n#default,_result,,\n,result,table,_measurement\n"
             + ",,4,light\n"
-        #expect(tables(parse(text)).map(\.table) == [4])
-        #expect(records(parse(text)) == [[.string("_result"), .long(4), .string("light")]])
+        // The empty table is a table with zero records, its identity from #default, split anywhere.
+        for chunk in [1, 7, Int.max] {
+            #expect(tables(parse(text, chunk: chunk)).map(\.table) == [3, 4])
+            #expect(tables(parse(text, chunk: chunk)).first?.columns.last?.defaultValue == "soil")
+            #expect(records(parse(text, chunk: chunk)) == [[.string("_result"), .long(4), .string("light")]])
+        }
+        // Last in the stream, without a blank line after it, it is still a table.
+        let last = "#datatype,string,long\n#group,false,false\n#default,_result,9\n,result,table\n"
+        #expect(tables(parse(last)).map(\.table) == [9] && records(parse(last)).isEmpty)
     }
 
     @Test(arguments: [
