@@ -2,7 +2,7 @@ public import CurlClient
 import Foundation
 import Synchronization
 
-/// Writes line protocol to InfluxDB and runs InfluxQL queries, over the v1 or v2 HTTP API.
+/// Writes line protocol to InfluxDB and runs its queries (InfluxQL, Flux, SQL), over the v1, v2 or v3 HTTP API.
 public final class InfluxDBClient: Sendable {
     public let configuration: InfluxConfiguration
     private let http: CurlHTTPClient
@@ -21,15 +21,20 @@ public final class InfluxDBClient: Sendable {
         return response.header("X-Influxdb-Version") ?? "unknown"
     }
 
-    /// The API in use: the configured one, or for `auto` the one the server's version implies.
-    /// 1.x and 3.x take the v1 API; 2.x and Cloud the v2 API.
+    /// The API in use: the configured one, or for `auto` the one the server's version implies:
+    /// 3.x its own API, 2.x and Cloud the v2 API, anything else (1.x) the v1 API.
     public func api() throws(InfluxError) -> InfluxAPI {
         if let known = resolvedAPI.withLock({ $0 }) { return known }
-        let version = try ping()
-        let digits = version.drop { !$0.isNumber }
-        let detected: InfluxAPI = digits.hasPrefix("2.") || version.lowercased().contains("cloud") ? .v2 : .v1
+        let detected = Self.api(forVersion: try ping())
         resolvedAPI.withLock { $0 = detected }
         return detected
+    }
+
+    /// `X-Influxdb-Version` to API: `3.x` (Core, Enterprise), `2.x`/`v2.x` or Cloud's, else 1.x.
+    static func api(forVersion version: String) -> InfluxAPI {
+        let digits = version.drop { !$0.isNumber }
+        if digits.hasPrefix("3.") { return .v3 }
+        return digits.hasPrefix("2.") || version.lowercased().contains("cloud") ? .v2 : .v1
     }
 
     /// Writes line protocol (LF-separated, nanosecond timestamps). Throws unless InfluxDB answered 2xx.
@@ -46,6 +51,11 @@ public final class InfluxDBClient: Sendable {
                 ])
         case .v1:
             url = configuration.url + "/write?" + Self.query([("db", configuration.database), ("precision", "ns")])
+        case .v3:
+            // accept_partial: a bad line costs only itself, and the answer names it.
+            url =
+                configuration.url + "/api/v3/write_lp?"
+                + Self.query([("db", configuration.database), ("precision", "nanosecond"), ("accept_partial", "true")])
         }
         var headers = authorization + [("Content-Type", "text/plain; charset=utf-8")]
         var body = lineProtocol
@@ -55,8 +65,27 @@ public final class InfluxDBClient: Sendable {
         }
         let request = HTTPClientRequest(method: "POST", url: url, headers: headers, body: body)
         let response = try send(request)
-        guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
+        guard (200..<300).contains(response.status) else {
+            if response.status == 400, let refused = Self.refusedLines(response.body) {
+                throw .partiallyWritten(refused: refused)
+            }
+            throw Self.error(from: response)
+        }
         return body.count
+    }
+
+    /// The lines of InfluxDB 3's partial-write answer (`{"error":"partial write of line protocol
+    /// occurred","data":[{"original_line","line_number","error_message"}]}`); nil for any other body.
+    static func refusedLines(_ body: [UInt8]) -> [RefusedLine]? {
+        guard let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            json["error"] as? String == "partial write of line protocol occurred",
+            let data = json["data"] as? [[String: Any]]
+        else { return nil }
+        let refused = data.compactMap { entry -> RefusedLine? in
+            guard let number = (entry["line_number"] as? NSNumber)?.intValue, number >= 1 else { return nil }
+            return RefusedLine(number: number, message: entry["error_message"] as? String ?? "")
+        }
+        return refused.isEmpty ? nil : refused
     }
 
     private func influxQLRequest(_ query: String, epoch: String) -> HTTPClientRequest {
@@ -106,6 +135,32 @@ public final class InfluxDBClient: Sendable {
         if let message = reader.error { throw .queryFailed(message) }
     }
 
+    /// Runs SQL through InfluxDB 3's `POST /api/v3/query_sql` on `database`, with `parameters` bound to
+    /// its `$name` placeholders (so no user text is ever part of the SQL), and reads the answer as it
+    /// streams in as JSON Lines: one event per row, column name to cell (null columns are absent).
+    public func sql(
+        _ query: String, database: String, parameters: [String: JSONParameter] = [:],
+        _ onRow: ([String: JSONScalar]) -> Void
+    ) throws(InfluxError) {
+        let params = parameters.sorted { $0.key < $1.key }.map { "\(Self.jsonString($0.key)):\($0.value.json)" }
+        let body =
+            #"{"db":\#(Self.jsonString(database)),"q":\#(Self.jsonString(query)),"format":"jsonl","params":{"#
+            + params.joined(separator: ",") + "}}"
+        let request = HTTPClientRequest(
+            method: "POST", url: configuration.url + "/api/v3/query_sql",
+            headers: authorization + [("Content-Type", "application/json")], body: Array(body.utf8))
+        var parser = JSONStreamParser()
+        var reader = JSONLinesRowReader()
+        try streamAnswer(request) { bytes throws(JSONStreamError) in
+            try parser.feed(bytes) { reader.add($0, onRow) }
+        }
+        do throws(JSONStreamError) {
+            try parser.finish { reader.add($0, onRow) }
+        } catch {
+            throw .invalidResponse("SQL answer: \(error.description)")
+        }
+    }
+
     /// Sends the request and, for a 2xx answer, hands its body to `feed` as it arrives; `feed`'s
     /// error ends the transfer and throws as `.queryFailed`, any other answer as InfluxDB's error.
     private func streamAnswer<Failure: Error & CustomStringConvertible>(
@@ -137,6 +192,7 @@ public final class InfluxDBClient: Sendable {
         return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)  // strip the array brackets
     }
 
+    /// `Token`, which InfluxDB 1.x (with auth), 2.x and 3.x all accept.
     private var authorization: [(name: String, value: String)] {
         configuration.token.isEmpty ? [] : [("Authorization", "Token \(configuration.token)")]
     }

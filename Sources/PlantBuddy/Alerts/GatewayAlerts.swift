@@ -81,10 +81,11 @@ final class GatewayAlerts: Sendable {
         guard !stopped.load(ordering: .relaxed) else { return }
         do {
             switch try influx.api() {
-            case .v1:
+            case .v1, .v3:
+                // 3.x's processing engine could run them; until setup installs a plugin that does, the gateway does.
                 active.store(true, ordering: .relaxed)
                 decided.store(true, ordering: .releasing)
-                logger.info("alerts are evaluated by the gateway (InfluxDB 1.x has no task engine)")
+                logger.info("alerts are evaluated by the gateway (InfluxDB 1.x has no task engine; no 3.x plugin yet)")
                 scheduleSilenceCheck()
             case .v2, .auto:
                 decided.store(true, ordering: .releasing)

@@ -24,7 +24,7 @@ extension Setting {
             "INFLUX_BUCKET", default: "plantbuddy", "bucket for raw readings (v2 API)", \.influx.bucket,
             SettingValue.nonEmpty),
         Setting(
-            "INFLUX_API", default: "auto", "v1, v2, or auto (ask /ping for the version)", \.influx.api,
+            "INFLUX_API", default: "auto", "v1, v2, v3, or auto (ask /ping for the version)", \.influx.api,
             SettingValue.api),
         Setting(
             "INFLUX_DB", default: nil, "database for the v1 API (default: the bucket name)", \.influx.database,
@@ -36,7 +36,7 @@ extension Setting {
             "INFLUX_GZIP", default: "false", "gzip write bodies sent to InfluxDB", \.influx.gzip, SettingValue.boolean),
         Setting(
             "INFLUX_DOWNSAMPLED_BUCKET", default: "downsampled",
-            "bucket of 10-minute means that setup makes and the 7d and 30d graphs read (v2 API; empty: none)",
+            "where the 10-minute means that setup makes and the 7d and 30d graphs read live: a bucket (2.x), retention policy (1.x) or database (3.x); empty: none",
             \.downsampledBucket, SettingValue.text),
         Setting(
             "PLANTBUDDY_FLUX_DIR", default: "./Flux", "directory of the Flux scripts", \.fluxDirectory,

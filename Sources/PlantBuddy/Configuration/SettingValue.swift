@@ -118,7 +118,7 @@ enum SettingValue {
 
     static func api(_ text: String) throws(InvalidSettingValue) -> InfluxAPI {
         guard let api = InfluxAPI(rawValue: text) else {
-            throw InvalidSettingValue(message: "expected v1, v2 or auto, got '\(text)'")
+            throw InvalidSettingValue(message: "expected v1, v2, v3 or auto, got '\(text)'")
         }
         return api
     }

@@ -132,11 +132,27 @@ final class Forwarder: Sendable {
                         bisector = BatchBisector(lineCount: lines!.count)
                     }
                     guard let single = bisector.refuse() else { continue }
-                    if deadLetter(lines![single], error) {
+                    if deadLetter(lines![single], status: error.status, reason: error.description) {
                         bisector.settle()
                     } else {
                         guard pause(for: policy.retryMax) else { return false }
                     }
+                case .setAside(let refused, let reasons):
+                    // InfluxDB 3 kept the rest: only the lines it named are set aside, nothing is resent.
+                    if lines == nil { lines = whole.split(separator: UInt8(ascii: "\n")) }
+                    let sentLines = lines![range]
+                    let kept = zip(refused, reasons).filter { sentLines.indices.contains(range.lowerBound + $0.0) }
+                    let setAside = kept.allSatisfy { index, reason in
+                        deadLetter(sentLines[range.lowerBound + index], status: 400, reason: reason)
+                    }
+                    guard setAside else {
+                        // Sent again once the file can be written: InfluxDB overwrites the same points.
+                        guard pause(for: policy.retryMax) else { return false }
+                        continue
+                    }
+                    bisector.settle()
+                    metrics.increment("plantbuddy_batches_sent_total")
+                    metrics.increment("plantbuddy_points_written_total", by: Double(range.count - kept.count))
                 case .retry(let retryAfter):
                     failures += 1
                     guard retry(range, error, attempt: failures, retryAfter: retryAfter, operatorMustAct: false) else {
@@ -195,16 +211,13 @@ final class Forwarder: Sendable {
     }
 
     /// False if the dead-letter file could not be written: the line then stays in the log.
-    private func deadLetter(_ line: ArraySlice<UInt8>, _ error: InfluxError) -> Bool {
+    private func deadLetter(_ line: ArraySlice<UInt8>, status: Int?, reason: String) -> Bool {
         let text = String(decoding: line, as: UTF8.self)
-        var status: Int?
-        if case .server(let code, _, _) = error { status = code }
         do {
-            try deadLetters.append(line: text, status: status, reason: error.description)
+            try deadLetters.append(line: text, status: status, reason: reason)
             metrics.increment("plantbuddy_lines_dead_lettered_total")
             logger.error(
-                "InfluxDB refused a line; kept in the dead-letter file",
-                ["file": deadLetters.path, "error": error.description])
+                "InfluxDB refused a line; kept in the dead-letter file", ["file": deadLetters.path, "error": reason])
             return true
         } catch {
             metrics.increment("plantbuddy_dead_letter_errors_total")

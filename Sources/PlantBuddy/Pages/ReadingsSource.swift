@@ -2,7 +2,7 @@ import Dispatch
 import InfluxClient
 import Observability
 
-/// Fetches a user's series, from Flux (v2 API) or InfluxQL (v1 API), always filtered on the user.
+/// Fetches a user's series, from Flux (v2 API), InfluxQL (v1 API) or SQL (v3), always filtered on the user.
 struct ReadingsSource: Sendable {
     let influx: InfluxDBClient
     let graphScript: String
@@ -14,6 +14,8 @@ struct ReadingsSource: Sendable {
     let downsampledFallback: RepeatedFailure
     /// Each query's text and time, at debug level: what InfluxDB's share of a page was.
     let logger: Logger
+    /// The InfluxDB 3 path.
+    let sql: SQLReadings
 
     init(
         influx: InfluxDBClient, graphScript: String, latestScript: String, catalog: SensorCatalog,
@@ -25,6 +27,7 @@ struct ReadingsSource: Sendable {
         self.catalog = catalog
         self.downsampledBucket = downsampledBucket
         self.logger = logger
+        sql = SQLReadings(influx: influx, catalog: catalog)
         downsampledFallback = RepeatedFailure(
             logger: logger, level: .info, message: "no downsampled readings: the 7d and 30d graphs read the raw bucket",
             interval: .seconds(3600))
@@ -42,6 +45,11 @@ struct ReadingsSource: Sendable {
             case .v1:
                 return try influxQLSeries(
                     influxQL(for: user, range: range, policy: downsampled ? downsampledBucket : nil, since: since))
+            case .v3:
+                let database = downsampled ? downsampledBucket : influx.configuration.database
+                return try timed("SQL \(range.rawValue) on \(database)") { () throws(InfluxError) in
+                    try sql.series(for: user, range: range, database: database, since: since)
+                }
             }
         }
         guard range.prefersDownsampled && !downsampledBucket.isEmpty else { return try query(downsampled: false) }
@@ -66,7 +74,7 @@ struct ReadingsSource: Sendable {
         switch error {
         case .server(let status, let message, _): status == 404 || message.contains("retention policy not found")
         case .queryFailed(let message): message.contains("retention policy not found")
-        case .unreachable, .invalidResponse: false
+        case .unreachable, .invalidResponse, .partiallyWritten: false
         }
     }
 
@@ -99,6 +107,10 @@ struct ReadingsSource: Sendable {
         switch try influx.api() {
         case .v2, .auto: return try fluxSeries(fluxLatestScript(for: user, range: range, since: since))
         case .v1: return try influxQLSeries(influxQLLatest(for: user, range: range, since: since))
+        case .v3:
+            return try timed("SQL latest on \(influx.configuration.database)") { () throws(InfluxError) in
+                try sql.latest(for: user, range: range, database: influx.configuration.database, since: since)
+            }
         }
     }
 
@@ -169,10 +181,11 @@ struct ReadingsSource: Sendable {
     }
 
     /// Runs the query, logging its text and how long it took, answer read, at debug level.
-    private func timed(_ query: String, _ run: () throws(InfluxError) -> Void) throws(InfluxError) {
+    private func timed<Result>(_ query: String, _ run: () throws(InfluxError) -> Result) throws(InfluxError) -> Result {
         let started = DispatchTime.now().uptimeNanoseconds
-        try run()
+        let result = try run()
         let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
         logger.debug("influx query", ["duration_ms": RequestObserver.milliseconds(nanoseconds), "query": query])
+        return result
     }
 }

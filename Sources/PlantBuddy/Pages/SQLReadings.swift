@@ -1,0 +1,77 @@
+import InfluxClient
+
+/// A user's series from InfluxDB 3 in SQL. The user and the time bound travel as query parameters,
+/// never as SQL text; the only names in the text are the sensor catalog's measurements, which are
+/// letters, digits and `_` by construction, one table each in 3.x.
+struct SQLReadings: Sendable {
+    let influx: InfluxDBClient
+    let catalog: SensorCatalog
+
+    /// Per measurement and device, the mean of each window (`date_bin`, stamped with its start),
+    /// in `database`, from `since` (seconds) or the whole range; no database or table yet: none.
+    func series(
+        for user: String, range: GraphRange, database: String, since: Double? = nil
+    ) throws(InfluxError) -> [ReadingSeries] {
+        let tables = try existingTables(in: database)
+        guard !tables.isEmpty else { return [] }
+        let window = "INTERVAL '\(Int(range.windowSeconds)) seconds'"
+        let selects = tables.map { table in
+            "SELECT '\(table)' AS measurement, device_id, date_bin(\(window), time) AS bucket_start, "
+                + "avg(reading) AS reading FROM \"\(table)\" WHERE \"user\" = $user AND \(lowerBound(range, since)) "
+                + "GROUP BY device_id, bucket_start"
+        }
+        let query = selects.joined(separator: " UNION ALL ") + " ORDER BY measurement, device_id, bucket_start"
+        return try rows(query, database: database, user: user, since: since)
+    }
+
+    /// Each series' last reading as sent, with its own time, within the range or from `since`.
+    func latest(for user: String, range: GraphRange, database: String, since: Double? = nil) throws(InfluxError)
+        -> [ReadingSeries]
+    {
+        let tables = try existingTables(in: database)
+        guard !tables.isEmpty else { return [] }
+        let selects = tables.map { table in
+            "SELECT measurement, device_id, bucket_start, reading FROM (SELECT '\(table)' AS measurement, device_id, "
+                + "time AS bucket_start, reading, row_number() OVER (PARTITION BY device_id ORDER BY time DESC) AS n "
+                + "FROM \"\(table)\" WHERE \"user\" = $user AND \(lowerBound(range, since))) WHERE n = 1"
+        }
+        let query = selects.joined(separator: " UNION ALL ") + " ORDER BY measurement, device_id"
+        return try rows(query, database: database, user: user, since: since)
+    }
+
+    /// The catalog's measurements that have a table in `database`, sorted; none when it does not exist.
+    func existingTables(in database: String) throws(InfluxError) -> [String] {
+        var names: Set<String> = []
+        do {
+            try influx.sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox'", database: database
+            ) { row in
+                if let name = row["table_name"]?.text { names.insert(name) }
+            }
+        } catch {
+            if Self.isMissingDatabase(error) { return [] }
+            throw error
+        }
+        return catalog.measurements.values.filter(names.contains).sorted()
+    }
+
+    /// 3.x's answer for a database that does not exist (yet): 404 `database not found`.
+    static func isMissingDatabase(_ error: InfluxError) -> Bool {
+        if case .server(404, _, _) = error { true } else { false }
+    }
+
+    private func lowerBound(_ range: GraphRange, _ since: Double?) -> String {
+        since == nil
+            ? "time >= now() - INTERVAL '\(Int(range.seconds)) seconds'" : "time >= to_timestamp_millis($since)"
+    }
+
+    private func rows(_ query: String, database: String, user: String, since: Double?) throws(InfluxError)
+        -> [ReadingSeries]
+    {
+        var parameters: [String: JSONParameter] = ["user": .string(user)]
+        if let since { parameters["since"] = .integer(Int64((since * 1000).rounded(.down))) }
+        var collector = SQLSeriesCollector()
+        try influx.sql(query, database: database, parameters: parameters) { collector.add($0) }
+        return collector.series
+    }
+}

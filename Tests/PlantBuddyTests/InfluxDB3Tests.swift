@@ -1,0 +1,133 @@
+import CurlClient
+import Foundation
+import HTTPServer
+import InfluxClient
+import PlantBuddy
+import TestSupport
+import Testing
+import WriteAheadLog
+
+/// InfluxDB 3 Core cannot be installed here: these run against `InfluxDB3StandIn`, a loopback server
+/// answering with the bytes of 3.x's own server tests and docs.
+@Suite struct InfluxDB3StandInTests {
+    /// `auto` finds 3.x from `/ping`; a type-conflicting line costs only itself: one request, the others
+    /// written, exactly that line dead-lettered with InfluxDB's reason, nothing bisected or resent.
+    @Test func aPartialWriteSetsAsideOnlyTheRefusedLinesInOneRequest() throws {
+        let influx = try InfluxDB3StandIn()
+        defer { influx.stop() }
+        // `light` already holds a float field, so the gateway's integer reading conflicts.
+        _ = try InfluxDBClient(configuration: InfluxConfiguration(url: influx.url, bucket: "plants", api: .v3))
+            .write(Array("light,device_id=01,user=other reading=1.5 1\n".utf8))
+        try withGateway(influxURL: influx.url, database: "plants") { gateway in
+            let token = try gateway.app.users.add("conflict")
+            #expect(try gateway.post("01SM100\n01LI200\n01HU300\n02SM101", token: token).status == 204)
+            try gateway.waitUntilDelivered()
+            let writes = influx.requests.filter { $0.path == "/api/v3/write_lp" }
+            #expect(writes.count == 2, "the seed and one batch: nothing resent")
+            #expect(writes.last?.target.contains("db=plants&precision=nanosecond&accept_partial=true") == true)
+            #expect(
+                influx.written.dropFirst().map { $0.split(separator: ",")[0] } == [
+                    "soil_moisture", "humidity", "soil_moisture",
+                ])
+            let deadLetters = try String(
+                contentsOfFile: gateway.app.configuration.dataDirectory + "/dead-letter.jsonl", encoding: .utf8
+            ).split(separator: "\n")
+            #expect(deadLetters.count == 1)
+            #expect(deadLetters.first?.contains(#""line":"light,device_id=01,user=conflict reading=200i"#) == true)
+            #expect(deadLetters.first?.contains("expected iox::column_type::field::float") == true)
+            let metrics = try gateway.get("/metrics").bodyText
+            #expect(metrics.contains("plantbuddy_lines_dead_lettered_total 1"))
+            #expect(metrics.contains("plantbuddy_points_written_total 3"))
+        }
+    }
+
+    /// 422 (a schema limit) refuses the lines for good; 401 keeps them for when the token is fixed.
+    @Test func refusalsFollowTheSameRulesAsOnOtherVersions() throws {
+        let influx = try InfluxDB3StandIn()
+        defer { influx.stop() }
+        influx.failWrites(with: HTTPStatus(code: 422, reason: "Unprocessable Entity"))
+        try withGateway(influxURL: influx.url, database: "plants", configure: { $0.influx.api = .v3 }) { gateway in
+            let token = try gateway.app.users.add("limits")
+            #expect(try gateway.post("01SM100\n01HU300", token: token).status == 204)
+            try gateway.waitUntilDelivered()
+            #expect(try gateway.get("/metrics").bodyText.contains("plantbuddy_lines_dead_lettered_total 2"))
+            influx.failWrites(with: .unauthorized)
+            #expect(try gateway.post("01SM101", token: token).status == 204)
+            try waitUntil("the write was refused") { influx.requests.count >= 4 }
+            #expect(gateway.app.buffer.status.bufferedLines == 1, "kept until the token is fixed")
+            influx.failWrites(with: nil)
+            try gateway.waitUntilDelivered()
+            #expect(influx.written.count == 1)
+        }
+    }
+
+    /// The page reads 3.x in SQL: the user and time bound only as parameters, windows by `date_bin`,
+    /// an answer of many chunks read as it streams; 30 days from the downsampled database, completed
+    /// from the raw one; the latest reading as sent.
+    @Test func pagesReadInSQLWithTheUserAsAParameter() throws {
+        let windowStart = Int64(Date().timeIntervalSince1970) / 3600 * 3600 - 3000 * 3600
+        let influx = try InfluxDB3StandIn { database, query, params in
+            if query.contains("information_schema.tables") {
+                return InfluxDB3StandIn.jsonl([["table_name": "soil_moisture"], ["table_name": "not_ours"]])
+            }
+            guard params["user"] as? String == "rick" else { return HTTPResponse.text(.badRequest, "no user") }
+            if query.contains("row_number()") {
+                return InfluxDB3StandIn.jsonl([
+                    [
+                        "measurement": "soil_moisture", "device_id": "01", "bucket_start": "2026-12-02T10:57:41.5",
+                        "reading": 586,
+                    ]
+                ])
+            }
+            // 3,000 hourly means (about 300 KB: many chunks), then the newest from the raw database.
+            let hours = database == "downsampled" ? 0..<3000 : 2999..<3001
+            return InfluxDB3StandIn.jsonl(
+                hours.map { hour in
+                    let time = Date(timeIntervalSince1970: Double(windowStart + Int64(hour) * 3600))
+                    return [
+                        "measurement": "soil_moisture", "device_id": "01", "reading": 40.25 + Double(hour % 7),
+                        "bucket_start": String(ISO8601DateFormatter().string(from: time).dropLast()),
+                    ]
+                })
+        }
+        defer { influx.stop() }
+        try withProbedApp(influxURL: influx.url, configure: { $0.influx.bucket = "plants" }) { probe in
+            _ = try probe.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            let cookie = try probe.signIn("rick", password: "pickle")
+            let page = try probe.answer(.make(.get, "/?range=30d", headers: [("Cookie", cookie)]))
+            #expect(page.status == .ok && page.text.contains(#"<g class="panel" data-title="soil_moisture">"#))
+            #expect(page.text.contains("586") && page.text.contains("10:57:41"))
+        }
+        let queries = influx.requests.filter { $0.path == "/api/v3/query_sql" }.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any]
+        }
+        let reads = queries.filter { ($0["q"] as? String)?.contains("information_schema") == false }
+        #expect(reads.count == 3)
+        for read in reads {
+            let sql = read["q"] as? String ?? ""
+            #expect(!sql.contains("rick") && sql.contains("$user") && read["format"] as? String == "jsonl")
+            #expect((read["params"] as? [String: Any])?["user"] as? String == "rick")
+            #expect(!sql.contains("not_ours"))
+        }
+        #expect(reads.map { $0["db"] as? String } == ["downsampled", "plants", "plants"])
+        #expect(reads[0]["q"].map { "\($0)".contains("date_bin(INTERVAL '3600 seconds', time)") } == true)
+        #expect((reads[1]["params"] as? [String: Any])?["since"] as? Int == Int(windowStart + 2998 * 3600) * 1000)
+    }
+
+    /// Before anything was written, 3.x has no database: the page is the empty state, not an error.
+    @Test func noDatabaseYetIsAnEmptyChart() throws {
+        let influx = try InfluxDB3StandIn { database, _, _ in
+            HTTPResponse(
+                status: .notFound, contentType: "application/json",
+                body: #"{"error":"query error: database not found: \#(database)"}"#)
+        }
+        defer { influx.stop() }
+        try withProbedApp(influxURL: influx.url) { probe in
+            _ = try probe.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            let cookie = try probe.signIn("rick", password: "pickle")
+            let page = try probe.answer(.make(.get, "/?range=48h", headers: [("Cookie", cookie)]))
+            #expect(
+                page.status == .ok && !page.text.contains("cannot be shown") && !page.text.contains("class=\"panel\""))
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+public import HTTPServer
+import Synchronization
+
+/// A loopback stand-in for InfluxDB 3 Core (which cannot be installed here), answering with the
+/// shapes and bytes of 3.x's own server tests and docs: `/ping` (200 JSON, `X-Influxdb-Version: 3…`),
+/// `/api/v3/write_lp` (204; with `accept_partial=true` the good lines kept and a 400 naming each refused
+/// line, `original_line` cut to 20 bytes as 3.x does; a field whose type differs from the table's first
+/// is refused with 3.x's message; 401 without the token) and `/api/v3/query_sql` (answered by `sql`).
+public final class InfluxDB3StandIn: Sendable {
+    /// What a test answers to one SQL request: the request's `db`, `q` and `params`.
+    public typealias SQLAnswer =
+        @Sendable (_ database: String, _ query: String, _ params: [String: Any]) -> HTTPResponse
+
+    private let replay: Mutex<ReplayServer?> = Mutex(nil)
+    private let state = Mutex(State())
+    public let token: String
+
+    struct State {
+        var written: [String] = []
+        /// table → field → "float" | "integer" | "string" | "boolean"
+        var fieldTypes: [String: [String: String]] = [:]
+        var status: HTTPStatus?
+    }
+
+    public init(token: String = "", sql: @escaping SQLAnswer = { _, _, _ in InfluxDB3StandIn.jsonl([]) }) throws {
+        self.token = token
+        let server = try ReplayServer { [unowned(unsafe) self] request in self.answer(request, sql: sql) }
+        replay.withLock { $0 = server }
+    }
+
+    public var url: String { replay.withLock { $0!.url } }
+    /// Every request received so far, in order.
+    public var requests: [HTTPRequest] { replay.withLock { $0!.requests } }
+    /// The lines written and kept, in order.
+    public var written: [String] { state.withLock { $0.written } }
+    /// Answer every write with this status (422, 404…) until set back to nil.
+    public func failWrites(with status: HTTPStatus?) { state.withLock { $0.status = status } }
+
+    public func stop() { replay.withLock { $0?.stop() } }
+
+    /// A `format: jsonl` answer: one JSON object per line.
+    public static func jsonl(_ rows: [[String: Any]]) -> HTTPResponse {
+        let lines = rows.map { row in
+            String(decoding: try! JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]), as: UTF8.self)
+        }
+        return HTTPResponse(
+            status: .ok, contentType: "application/jsonl", body: lines.map { $0 + "\n" }.joined())
+    }
+
+    private func answer(_ request: HTTPRequest, sql: SQLAnswer) -> HTTPResponse {
+        if !token.isEmpty {
+            let presented = request.headers["Authorization"] ?? ""
+            guard presented == "Token \(token)" || presented == "Bearer \(token)" else {
+                return HTTPResponse(
+                    status: .unauthorized, contentType: "application/json",
+                    body: #"{"error":"the request was not authenticated"}"#)
+            }
+        }
+        switch (request.method, String(request.path)) {
+        case (.get, "/ping"):
+            var response = HTTPResponse(
+                status: .ok, contentType: "application/json",
+                body:
+                    #"{"version":"3.0.1","revision":"c7b1b2c3d4","process_id":"0b4e5f1c-2a3b-4c5d-8e9f-a0b1c2d3e4f5","product_name":"InfluxDB 3 Core"}"#
+            )
+            response.headers.add("X-Influxdb-Version", "3.0.1")
+            response.headers.add("X-Influxdb-Build", "Core")
+            return response
+        case (.post, "/api/v3/write_lp"):
+            return write(request)
+        case (.post, "/api/v3/query_sql"):
+            guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+                let database = body["db"] as? String, let query = body["q"] as? String
+            else { return HTTPResponse.text(.badRequest, "invalid request body") }
+            return sql(database, query, body["params"] as? [String: Any] ?? [:])
+        default:
+            return HTTPResponse(status: .notFound)
+        }
+    }
+
+    private func write(_ request: HTTPRequest) -> HTTPResponse {
+        if let status = state.withLock({ $0.status }) {
+            return HTTPResponse(status: status, contentType: "application/json", body: #"{"error":"refused"}"#)
+        }
+        let lines = String(decoding: request.body, as: UTF8.self).split(separator: "\n").map(String.init)
+        var refused: [String] = []
+        state.withLock { state in
+            for (index, line) in lines.enumerated() {
+                if let message = Self.conflict(line, known: &state.fieldTypes) {
+                    let entry: [String: Any] = [
+                        "original_line": String(decoding: line.utf8.prefix(20), as: UTF8.self),
+                        "line_number": index + 1, "error_message": message,
+                    ]
+                    refused.append(
+                        String(decoding: try! JSONSerialization.data(withJSONObject: entry), as: UTF8.self))
+                } else {
+                    state.written.append(line)
+                }
+            }
+        }
+        guard !refused.isEmpty else { return HTTPResponse(status: .noContent) }
+        return HTTPResponse(
+            status: .badRequest, contentType: "application/json",
+            body: #"{"error":"partial write of line protocol occurred","data":["# + refused.joined(separator: ",")
+                + "]}")
+    }
+
+    /// 3.x's message when a field's type differs from the one its table already has; nil if the line fits.
+    private static func conflict(_ line: String, known: inout [String: [String: String]]) -> String? {
+        let parts = line.split(separator: " ")
+        guard parts.count >= 2 else { return "No fields were provided" }
+        let table = String(parts[0].split(separator: ",")[0])
+        for field in parts[1].split(separator: ",") {
+            let pair = field.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, !pair[1].isEmpty else { return "No fields were provided" }
+            let value = pair[1]
+            let type =
+                value.hasPrefix("\"")
+                ? "string"
+                : value.hasSuffix("i")
+                    ? "integer"
+                    : ["t", "f", "true", "false"].contains(value) ? "boolean" : "float"
+            let name = String(pair[0])
+            if let existing = known[table]?[name], existing != type {
+                return "invalid column type for column '\(name)', expected iox::column_type::field::\(existing), "
+                    + "got iox::column_type::field::\(type)"
+            }
+            known[table, default: [:]][name] = type
+        }
+        return nil
+    }
+}
