@@ -26,10 +26,12 @@ RUN apt-get update \
     && chown plantbuddy:plantbuddy /var/lib/plantbuddy
 COPY --from=build /out/plantbuddy /usr/local/bin/plantbuddy
 COPY Flux /usr/share/plantbuddy/Flux
+COPY Plugins/plantbuddy_downsample.py /usr/share/plantbuddy/Plugins/
 COPY Templates /usr/share/plantbuddy/Templates
 ENV PLANTBUDDY_LISTEN=0.0.0.0:5000 \
     PLANTBUDDY_DATA_DIR=/var/lib/plantbuddy \
     PLANTBUDDY_FLUX_DIR=/usr/share/plantbuddy/Flux \
+    PLANTBUDDY_PLUGINS_DIR=/usr/share/plantbuddy/Plugins \
     PLANTBUDDY_TEMPLATES_DIR=/usr/share/plantbuddy/Templates
 USER plantbuddy
 WORKDIR /var/lib/plantbuddy

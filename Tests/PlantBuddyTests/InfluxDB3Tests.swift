@@ -131,3 +131,68 @@ import WriteAheadLog
         }
     }
 }
+
+/// `plantbuddy setup` against the 3.x stand-in: its exact requests, and a second run that sends nothing.
+@Suite struct SetupInfluxDB3StandInTests {
+    private static let plugins =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Plugins")
+        .standardized.path
+
+    private func setup(_ influx: InfluxDB3StandIn, _ extra: [String] = [], bucket: String = "downsampled") -> (
+        Int32, [String]
+    ) {
+        var output: [String] = []
+        let status = Command.run(
+            ["setup"] + extra,
+            environment: [
+                "INFLUX_URL": influx.url, "INFLUX_BUCKET": "plants", "INFLUX_DOWNSAMPLED_BUCKET": bucket,
+                "INFLUX_RAW_RETENTION": "30d", "INFLUX_DOWNSAMPLED_RETENTION": "365d",
+                "PLANTBUDDY_PLUGINS_DIR": Self.plugins,
+            ], output: { output.append($0) }, errors: { output.append($0) })
+        return (status, output)
+    }
+
+    private func changes(_ influx: InfluxDB3StandIn) -> Int {
+        influx.requests.filter { [.post, .put, .delete].contains($0.method) && $0.path != "/api/v3/query_sql" }.count
+    }
+
+    @Test func databasesPluginAndTriggerAreMadeOnceAndKeptUpToDate() throws {
+        let influx = try InfluxDB3StandIn()
+        defer { influx.stop() }
+        let dry = setup(influx, ["--dry-run"])
+        #expect(dry.0 == 0 && dry.1.contains("would create database plants (retention 30d)"), "\(dry.1)")
+        #expect(changes(influx) == 0)
+
+        let first = setup(influx)
+        #expect(first.0 == 0, "\(first.1)")
+        #expect(influx.databases == ["plants", "downsampled"])
+        let retention = influx.requests.filter { $0.path == "/api/v3/configure/database" && $0.method == .post }
+            .map { String(decoding: $0.body, as: UTF8.self) }
+        #expect(
+            retention == [
+                #"{"db":"plants","retention_period":"30d"}"#, #"{"db":"downsampled","retention_period":"365d"}"#,
+            ])
+        let plugin = try String(contentsOfFile: Self.plugins + "/plantbuddy_downsample.py", encoding: .utf8)
+        #expect(influx.plugins == ["plantbuddy_downsample.py": plugin])
+        let trigger = try #require(influx.triggers.first)
+        #expect(influx.triggers.count == 1 && trigger.name.hasPrefix("plantbuddy_downsample_"))
+        #expect(trigger.database == "plants" && trigger.plugin == "plantbuddy_downsample.py")
+        #expect(trigger.specification == "every:10m" && trigger.errorBehavior == "log" && !trigger.disabled)
+        #expect(
+            trigger.arguments == [
+                "target_database": "downsampled", "window_seconds": "600",
+                "tables": "air_temp,humidity,light,soil_moisture,soil_temp",
+            ])
+        #expect(!trigger.arguments.keys.contains { $0.contains("secret") || $0.contains("token") })
+
+        let before = changes(influx)
+        let second = setup(influx)
+        #expect(second.0 == 0 && second.1.contains { $0.hasSuffix("is up to date") }, "\(second.1)")
+        #expect(changes(influx) == before, "a second run changes nothing")
+
+        // Another downsampled database: a new trigger, the outdated one deleted.
+        let third = setup(influx, bucket: "means")
+        #expect(third.0 == 0 && third.1.contains("deleted the outdated trigger \(trigger.name)"), "\(third.1)")
+        #expect(influx.triggers.map(\.arguments["target_database"]) == ["means"])
+    }
+}

@@ -6,7 +6,9 @@ import Synchronization
 /// shapes and bytes of 3.x's own server tests and docs: `/ping` (200 JSON, `X-Influxdb-Version: 3…`),
 /// `/api/v3/write_lp` (204; with `accept_partial=true` the good lines kept and a 400 naming each refused
 /// line, `original_line` cut to 20 bytes as 3.x does; a field whose type differs from the table's first
-/// is refused with 3.x's message; 401 without the token) and `/api/v3/query_sql` (answered by `sql`).
+/// is refused with 3.x's message; 401 without the token), `/api/v3/query_sql` (answered by `sql`, and
+/// `system.processing_engine_triggers` from the triggers made), and the management endpoints setup
+/// uses (databases, plugin files, triggers; 409 for a name that exists).
 public final class InfluxDB3StandIn: Sendable {
     /// What a test answers to one SQL request: the request's `db`, `q` and `params`.
     public typealias SQLAnswer =
@@ -21,6 +23,9 @@ public final class InfluxDB3StandIn: Sendable {
         /// table → field → "float" | "integer" | "string" | "boolean"
         var fieldTypes: [String: [String: String]] = [:]
         var status: HTTPStatus?
+        var databases: Set<String> = []
+        var plugins: [String: String] = [:]
+        var triggers: [Trigger] = []
     }
 
     public init(token: String = "", sql: @escaping SQLAnswer = { _, _, _ in InfluxDB3StandIn.jsonl([]) }) throws {
@@ -34,6 +39,20 @@ public final class InfluxDB3StandIn: Sendable {
     public var requests: [HTTPRequest] { replay.withLock { $0!.requests } }
     /// The lines written and kept, in order.
     public var written: [String] { state.withLock { $0.written } }
+    /// The databases made through `/api/v3/configure/database`, and by writes.
+    public var databases: Set<String> { state.withLock { $0.databases } }
+    /// Uploaded plugin files, name to content.
+    public var plugins: [String: String] { state.withLock { $0.plugins } }
+    /// A processing-engine trigger as setup created it.
+    public struct Trigger: Sendable, Equatable {
+        public var database, name, plugin, specification: String
+        public var disabled: Bool
+        public var arguments: [String: String]
+        public var errorBehavior: String
+    }
+
+    /// The triggers as created, in order.
+    public var triggers: [Trigger] { state.withLock { $0.triggers } }
     /// Answer every write with this status (422, 404…) until set back to nil.
     public func failWrites(with status: HTTPStatus?) { state.withLock { $0.status = status } }
 
@@ -70,19 +89,80 @@ public final class InfluxDB3StandIn: Sendable {
         case (.post, "/api/v3/write_lp"):
             return write(request)
         case (.post, "/api/v3/query_sql"):
-            guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-                let database = body["db"] as? String, let query = body["q"] as? String
+            guard let body = json(request), let database = body["db"] as? String, let query = body["q"] as? String
             else { return HTTPResponse.text(.badRequest, "invalid request body") }
+            if query.contains("system.processing_engine_triggers") {
+                let listed = state.withLock { $0.triggers }.filter { $0.database == database }.map {
+                    [
+                        "trigger_name": $0.name, "plugin_filename": $0.plugin,
+                        "trigger_specification": $0.specification,
+                        "disabled": $0.disabled,
+                    ] as [String: Any]
+                }
+                return Self.jsonl(listed)
+            }
             return sql(database, query, body["params"] as? [String: Any] ?? [:])
+        case (.get, "/api/v3/configure/database"):
+            let names = state.withLock { $0.databases }.sorted().map { ["iox::database": $0] }
+            let data = try! JSONSerialization.data(withJSONObject: names, options: [.sortedKeys])
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(data))
+        case (.post, "/api/v3/configure/database"):
+            guard let name = json(request)?["db"] as? String else { return HTTPResponse.text(.badRequest, "no db") }
+            let created = state.withLock { $0.databases.insert(name).inserted }
+            return created ? HTTPResponse(status: .ok) : Self.exists
+        case (.post, "/api/v3/plugins/files"), (.put, "/api/v3/plugins/files"):
+            guard let body = json(request), let name = body["plugin_name"] as? String,
+                let content = body["content"] as? String
+            else { return HTTPResponse.text(.badRequest, "no plugin") }
+            let replace = request.method == .put
+            let stored = state.withLock { state in
+                guard replace || state.plugins[name] == nil else { return false }
+                state.plugins[name] = content
+                return true
+            }
+            return stored ? HTTPResponse(status: .ok) : Self.exists
+        case (.post, "/api/v3/configure/processing_engine_trigger"):
+            guard let body = json(request), let name = body["trigger_name"] as? String,
+                let database = body["db"] as? String, let plugin = body["plugin_filename"] as? String,
+                let specification = body["trigger_specification"] as? String
+            else { return HTTPResponse.text(.badRequest, "no trigger") }
+            let trigger = Trigger(
+                database: database, name: name, plugin: plugin, specification: specification,
+                disabled: body["disabled"] as? Bool ?? false,
+                arguments: body["trigger_arguments"] as? [String: String] ?? [:],
+                errorBehavior: (body["trigger_settings"] as? [String: Any])?["error_behavior"] as? String ?? "")
+            let created = state.withLock { state in
+                guard !state.triggers.contains(where: { $0.name == name }) else { return false }
+                state.triggers.append(trigger)
+                return true
+            }
+            return created ? HTTPResponse(status: .ok) : Self.exists
+        case (.delete, "/api/v3/configure/processing_engine_trigger"):
+            let (name, database) = (request.query("trigger_name"), request.query("db"))
+            let removed = state.withLock { state in
+                let before = state.triggers.count
+                state.triggers.removeAll { $0.name == name && $0.database == database }
+                return state.triggers.count < before
+            }
+            return removed ? HTTPResponse(status: .ok) : HTTPResponse.text(.notFound, "trigger not found")
         default:
             return HTTPResponse(status: .notFound)
         }
+    }
+
+    private static let exists = HTTPResponse(
+        status: HTTPStatus(code: 409, reason: "Conflict"), contentType: "application/json",
+        body: #"{"error":"attempted to create resource that already exists"}"#)
+
+    private func json(_ request: HTTPRequest) -> [String: Any]? {
+        try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]
     }
 
     private func write(_ request: HTTPRequest) -> HTTPResponse {
         if let status = state.withLock({ $0.status }) {
             return HTTPResponse(status: status, contentType: "application/json", body: #"{"error":"refused"}"#)
         }
+        if let database = request.query("db") { _ = state.withLock { $0.databases.insert(database) } }
         let lines = String(decoding: request.body, as: UTF8.self).split(separator: "\n").map(String.init)
         var refused: [String] = []
         state.withLock { state in

@@ -3,7 +3,7 @@ import Foundation
 import InfluxClient
 
 /// `plantbuddy setup`: provisions InfluxDB 2.x / Cloud through its HTTP API so nobody has to click
-/// through a UI (1.x: `SetupInfluxDB1`): the org is looked up, the raw and downsampled buckets created if missing, the
+/// through a UI (1.x: `SetupInfluxDB1`; 3.x: `SetupInfluxDB3`): the org is looked up, the raw and downsampled buckets created if missing, the
 /// notification secret stored, the three tasks in `Flux/` (downsampling, the alert check, the
 /// notification rule) created or updated by name, and tasks of earlier versions deleted. Running it
 /// again changes nothing; `--dry-run` only says what it would do.
@@ -15,12 +15,13 @@ struct Setup {
     let configuration: Configuration
     let dryRun: Bool
     let say: (String) -> Void
-    private let http = CurlHTTPClient()
+    private let http: SetupHTTP
 
     init(configuration: Configuration, dryRun: Bool, say: @escaping (String) -> Void) {
         self.configuration = configuration
         self.dryRun = dryRun
         self.say = say
+        http = SetupHTTP(influx: configuration.influx)
     }
 
     var influx: InfluxConfiguration { configuration.influx }
@@ -32,10 +33,15 @@ struct Setup {
             throw Failure(
                 description: "INFLUX_DOWNSAMPLED_BUCKET: setup downsamples the readings there; set a name")
         }
-        if try isInfluxDB1() {
-            let client = InfluxDBClient(
-                configuration: configuration.influx, http: CurlHTTPClient(configuration: CurlClientConfiguration()))
+        let client = InfluxDBClient(configuration: configuration.influx)
+        switch try version() {
+        case .v1:
             return try SetupInfluxDB1(configuration: configuration, dryRun: dryRun, say: say, client: client).run()
+        case .v3:
+            return try SetupInfluxDB3(
+                configuration: configuration, dryRun: dryRun, say: say, client: client, http: http
+            ).run()
+        case .v2, .auto: break
         }
         guard !configuration.notifySecret.isEmpty else {
             throw Failure(
@@ -106,18 +112,14 @@ struct Setup {
         }
     }
 
-    /// 1.x gets retention policies and a continuous query; 2.x and Cloud the tasks; anything else stops.
-    private func isInfluxDB1() throws -> Bool {
-        let response = try send("GET", "/ping", body: nil)
-        let version = response.header("X-Influxdb-Version") ?? "unknown"
-        let digits = version.drop { !$0.isNumber }
-        if digits.hasPrefix("1.") { return true }
-        guard digits.hasPrefix("2.") || version.lowercased().contains("cloud") else {
-            throw Failure(
-                description: "InfluxDB \(version) at \(influx.url): setup knows 1.x, 2.x and Cloud; "
-                    + "on 3.x use the processing engine")
+    /// Which InfluxDB answers, from its `/ping`: 1.x gets retention policies and a continuous query,
+    /// 3.x databases and processing-engine triggers, 2.x and Cloud buckets and tasks.
+    private func version() throws -> InfluxAPI {
+        let response = try http.send("GET", "/ping", body: nil)
+        guard (200..<300).contains(response.status) else {
+            throw Failure(description: "InfluxDB at \(influx.url) answered /ping with \(response.status)")
         }
-        return false
+        return InfluxDBClient.api(forVersion: response.header("X-Influxdb-Version") ?? "unknown")
     }
 
     private func findOrg() throws -> String {
@@ -197,41 +199,12 @@ struct Setup {
 
     // MARK: HTTP
 
-    private struct Answer {
-        let status: Int
-        let json: [String: Any]?
+    private func call(_ method: String, _ path: String, json: [String: Any]? = nil, expect: Set<Int>) throws
+        -> (status: Int, json: [String: Any]?)
+    {
+        let answer = try http.call(method, path, json: json, expect: expect)
+        return (answer.status, answer.json as? [String: Any])
     }
 
-    private func call(_ method: String, _ path: String, json: [String: Any]? = nil, expect: Set<Int>) throws -> Answer {
-        let body = try json.map { try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
-        let response = try send(method, path, body: body)
-        guard expect.contains(response.status) else {
-            let message =
-                (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["message"] as? String
-                ?? response.bodyText
-            if response.status == 401 || response.status == 403 {
-                throw Failure(description: "INFLUX_TOKEN: InfluxDB refused it for \(method) \(path): \(message)")
-            }
-            throw Failure(description: "\(method) \(path) answered \(response.status): \(message)")
-        }
-        return Answer(
-            status: response.status,
-            json: try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
-    }
-
-    private func send(_ method: String, _ path: String, body: Data?) throws -> HTTPClientResponse {
-        var headers = [("Authorization", "Token \(influx.token)"), ("Accept", "application/json")]
-        if body != nil { headers.append(("Content-Type", "application/json")) }
-        do {
-            return try http.send(
-                HTTPClientRequest(
-                    method: method, url: influx.url + path, headers: headers, body: body.map(Array.init) ?? []))
-        } catch {
-            throw Failure(description: "INFLUX_URL: cannot reach \(influx.url): \(error)")
-        }
-    }
-
-    private func percent(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
-    }
+    private func percent(_ text: String) -> String { SetupHTTP.percent(text) }
 }

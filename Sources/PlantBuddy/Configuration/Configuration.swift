@@ -23,6 +23,7 @@ public struct Configuration: Sendable {
     public var delivery = DeliveryPolicy()
     public var downsampledBucket = ""
     public var fluxDirectory = ""
+    public var pluginsDirectory = ""
     public var templatesDirectory = ""
     public var passwordIterations = 0
     public var sessionLifetime: Duration = .zero

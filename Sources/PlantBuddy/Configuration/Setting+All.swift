@@ -42,6 +42,9 @@ extension Setting {
             "PLANTBUDDY_FLUX_DIR", default: "./Flux", "directory of the Flux scripts", \.fluxDirectory,
             SettingValue.nonEmpty),
         Setting(
+            "PLANTBUDDY_PLUGINS_DIR", default: "./Plugins", "directory of the InfluxDB 3 plugins that setup uploads",
+            \.pluginsDirectory, SettingValue.nonEmpty),
+        Setting(
             "PLANTBUDDY_TEMPLATES_DIR", default: "./Templates", "directory of the HTML templates",
             \.templatesDirectory, SettingValue.nonEmpty),
         Setting(
