@@ -48,6 +48,25 @@ printf 'GET / end to end: %s requests/s, p50 %s, p99 %s, non-2xx %s\n' \
     "$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.txt")" "$(awk '/ 50%/ { print $2 }' "$WORK/wrk.txt")" \
     "$(awk '/ 99%/ { print $2 }' "$WORK/wrk.txt")" "$(awk '/Non-2xx/ { print $5 }' "$WORK/wrk.txt" | grep . || echo 0)"
 
+# The same page from InfluxDB 3 (a loopback stand-in answering the gateway's SQL with 14,400 generated
+# means as jsonl): parsed as it streams and drawn, same measures.
+python3 bench/generate_jsonl.py 14400 5 "$(($(date +%s) - 48 * 3600 + 60))" 60 "$WORK/latest.jsonl" > "$WORK/readings.jsonl"
+taskset -c 1 "$BENCH_BIN/plantbuddy-bench" influx-v3 "$WORK/readings.jsonl" "$WORK/latest.jsonl" "$((PORT + 11))" &
+pids+=($!)
+taskset -c 0 "$BENCH_BIN/plantbuddy" serve --data-dir "$WORK/data" --listen "127.0.0.1:$((PORT + 3))" \
+    --influx-url "http://127.0.0.1:$((PORT + 11))" --log-level warn 2>"$WORK/gateway3.log" &
+pids+=($!)
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((PORT + 3))/ready" >/dev/null && break; sleep 0.1; done
+curl -sf -H "Cookie: pb_session=$session" "http://127.0.0.1:$((PORT + 3))/?range=48h" -o "$WORK/page3.html"
+panels=$(grep -o '<g class="panel"' "$WORK/page3.html" | wc -l)
+echo "page from 3.x: $(stat -c %s "$WORK/page3.html") bytes, $panels chart panels, from $(wc -l < "$WORK/readings.jsonl") jsonl rows ($(($(stat -c %s "$WORK/readings.jsonl") / 1000)) KB)"
+[ "$panels" -ge 5 ] || { echo "expected a chart panel per sensor from 3.x" >&2; exit 1; }
+taskset -c 1 wrk -t1 -c1 -d"${DURATION}s" --latency -H "Cookie: pb_session=$session" \
+    "http://127.0.0.1:$((PORT + 3))/?range=48h" >"$WORK/wrk3.txt"
+printf 'GET / end to end from 3.x (SQL, jsonl): %s requests/s, p50 %s, p99 %s, non-2xx %s\n' \
+    "$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk3.txt")" "$(awk '/ 50%/ { print $2 }' "$WORK/wrk3.txt")" \
+    "$(awk '/ 99%/ { print $2 }' "$WORK/wrk3.txt")" "$(awk '/Non-2xx/ { print $5 }' "$WORK/wrk3.txt" | grep . || echo 0)"
+
 # The real-1.x case.
 DAYS=${DAYS:-30}
 RUNS=${RUNS:-5}

@@ -126,6 +126,30 @@ func serveInflux(csvPath: String?, port: UInt16, version: String) throws -> Neve
     while true { sleep(3600) }
 }
 
+/// A loopback InfluxDB 3 answering the gateway's SQL from files: the tables, the chart's series
+/// (`series`), the latest readings (`latest`), all as `jsonl`.
+func serveInfluxDB3(seriesPath: String, latestPath: String, port: UInt16) throws -> Never {
+    let series = try [UInt8](Data(contentsOf: URL(fileURLWithPath: seriesPath)))
+    let latest = try [UInt8](Data(contentsOf: URL(fileURLWithPath: latestPath)))
+    let tables = Array(
+        ["soil_moisture", "light", "humidity", "soil_temp", "air_temp"].map { #"{"table_name":"\#($0)"}"# + "\n" }
+            .joined().utf8)
+    var router = Router()
+    router.addNonBlocking(.get, "/ping") { _, reply in
+        reply.send(HTTPResponse(status: .ok, headers: ["X-Influxdb-Version": "3.0.1", "X-Influxdb-Build": "Core"]))
+    }
+    router.addNonBlocking(.post, "/api/v3/query_sql") { request, reply in
+        let query = String(decoding: request.body, as: UTF8.self)
+        let body = query.contains("information_schema") ? tables : query.contains("row_number") ? latest : series
+        reply.send(HTTPResponse(status: .ok, headers: ["Content-Type": "application/jsonl"], body: body))
+    }
+    var configuration = HTTPServerConfiguration()
+    configuration.port = port
+    configuration.logger.level = .error
+    try HTTPServer(configuration: configuration, responder: router).start()
+    while true { sleep(3600) }
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch (arguments.first, arguments.dropFirst().first) {
 case ("csv", let path?):
@@ -138,9 +162,12 @@ case ("fsync", let directory?):
     fsyncRate(directory: directory, seconds: Double(arguments.dropFirst(2).first ?? "3") ?? 3)
 case ("influx-v2", let path?):
     try serveInflux(csvPath: path, port: UInt16(arguments.dropFirst(2).first ?? "") ?? 8086, version: "v2.7.10")
+case ("influx-v3", let path?):
+    let rest = Array(arguments.dropFirst(2))
+    try serveInfluxDB3(seriesPath: path, latestPath: rest.first ?? "", port: UInt16(rest.dropFirst().first ?? "") ?? 8181)
 case ("influx-v1", let port?):
     try serveInflux(csvPath: nil, port: UInt16(port) ?? 8086, version: "1.8.10")
 default:
-    print("usage: plantbuddy-bench csv FILE | chart | fsync DIR [SECONDS] | influx-v2 CSV-FILE PORT | influx-v1 PORT")
+    print("usage: plantbuddy-bench csv FILE | chart | fsync DIR [SECONDS] | influx-v2 CSV-FILE PORT | influx-v3 SERIES-JSONL LATEST-JSONL PORT | influx-v1 PORT")
     exit(2)
 }
