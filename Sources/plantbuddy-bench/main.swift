@@ -164,10 +164,14 @@ case ("influx-v2", let path?):
     try serveInflux(csvPath: path, port: UInt16(arguments.dropFirst(2).first ?? "") ?? 8086, version: "v2.7.10")
 case ("influx-v3", let path?):
     let rest = Array(arguments.dropFirst(2))
-    try serveInfluxDB3(seriesPath: path, latestPath: rest.first ?? "", port: UInt16(rest.dropFirst().first ?? "") ?? 8181)
+    try serveInfluxDB3(
+        seriesPath: path, latestPath: rest.first ?? "", port: UInt16(rest.dropFirst().first ?? "") ?? 8181)
 case ("influx-v1", let port?):
     try serveInflux(csvPath: nil, port: UInt16(port) ?? 8086, version: "1.8.10")
 default:
-    print("usage: plantbuddy-bench csv FILE | chart | fsync DIR [SECONDS] | influx-v2 CSV-FILE PORT | influx-v3 SERIES-JSONL LATEST-JSONL PORT | influx-v1 PORT")
+    print(
+        "usage: plantbuddy-bench csv FILE | chart | fsync DIR [SECONDS] | influx-v2 CSV-FILE PORT | "
+            + "influx-v3 SERIES-JSONL LATEST-JSONL PORT | influx-v1 PORT"
+    )
     exit(2)
 }
