@@ -21,7 +21,7 @@ import Testing
     @Test(arguments: [
         (["PLANTBUDDY_LISTEN": "5000"], "PLANTBUDDY_LISTEN"),
         (["INFLUX_URL": "localhost:8086"], "INFLUX_URL"),
-        (["INFLUX_API": "v3"], "INFLUX_API"),
+        (["INFLUX_API": "v4"], "INFLUX_API"),
         (["INFLUX_API": "v2"], "INFLUX_ORG"),
         (["INFLUX_TOKEN_FILE": "/nonexistent/token"], "INFLUX_TOKEN_FILE"),
         (["PLANTBUDDY_MAX_BODY_BYTES": "-1"], "PLANTBUDDY_MAX_BODY_BYTES"),
