@@ -217,12 +217,6 @@ extension HTTPMethod {
                 "PLANTBUDDY_PUBLIC_URL": "https://plants.example", "PLANTBUDDY_NOTIFY_SECRET": "s",
             ], output: { _ in }, errors: { errors.append($0) })
         #expect(errors == [#"error: INFLUX_ORG: organisation "elsewhere" not found"#])
-
-        let three = FakeInfluxDB2(token: "admin-token", version: "3.2.1")
-        let threeServer = try ReplayServer(three.respond)
-        defer { threeServer.stop() }
-        let v3 = run(three, url: threeServer.url)
-        #expect(v3.0 == 1 && v3.2.contains("InfluxDB 3.2.1") && v3.2.contains("processing engine"))
     }
 }
 
