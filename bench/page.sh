@@ -37,16 +37,23 @@ curl -sf -b "$WORK/cookies" -c "$WORK/cookies" -o /dev/null --data-urlencode "cs
 session=$(awk '$6 == "pb_session" { print $7 }' "$WORK/cookies")
 [ -n "$session" ] || { echo "sign-in failed" >&2; exit 1; }
 
-curl -sf -H "Cookie: pb_session=$session" "http://127.0.0.1:$PORT/?range=48h" -o "$WORK/page.html"
-panels=$(grep -o '<g class="panel"' "$WORK/page.html" | wc -l)
-points=$(wc -l < "$WORK/readings.csv")
-echo "page: $(stat -c %s "$WORK/page.html") bytes, $panels chart panels, from $((points - 5)) CSV rows ($(($(stat -c %s "$WORK/readings.csv") / 1000)) KB)"
-[ "$panels" -ge 5 ] || { echo "expected a chart panel per sensor" >&2; exit 1; }
-taskset -c 1 wrk -t1 -c1 -d"${DURATION}s" --latency -H "Cookie: pb_session=$session" \
-    "http://127.0.0.1:$PORT/?range=48h" >"$WORK/wrk.txt"
-printf 'GET / end to end: %s requests/s, p50 %s, p99 %s, non-2xx %s\n' \
-    "$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.txt")" "$(awk '/ 50%/ { print $2 }' "$WORK/wrk.txt")" \
-    "$(awk '/ 99%/ { print $2 }' "$WORK/wrk.txt")" "$(awk '/Non-2xx/ { print $5 }' "$WORK/wrk.txt" | grep . || echo 0)"
+# measure_page LABEL PORT SOURCE-FILE ROWS: one page fetched and checked (a panel per sensor), then
+# wrk over one keep-alive connection for DURATION seconds.
+measure_page() {
+    local label=$1 port=$2 source=$3 rows=$4
+    curl -sf -H "Cookie: pb_session=$session" "http://127.0.0.1:$port/?range=48h" -o "$WORK/page-$port.html"
+    local panels
+    panels=$(grep -o '<g class="panel"' "$WORK/page-$port.html" | wc -l)
+    echo "page$label: $(stat -c %s "$WORK/page-$port.html") bytes, $panels chart panels, from $rows ($(($(stat -c %s "$source") / 1000)) KB)"
+    [ "$panels" -ge 5 ] || { echo "expected a chart panel per sensor$label" >&2; exit 1; }
+    taskset -c 1 wrk -t1 -c1 -d"${DURATION}s" --latency -H "Cookie: pb_session=$session" \
+        "http://127.0.0.1:$port/?range=48h" >"$WORK/wrk-$port.txt"
+    printf 'GET / end to end%s: %s requests/s, p50 %s, p99 %s, non-2xx %s\n' "$label" \
+        "$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk-$port.txt")" "$(awk '/ 50%/ { print $2 }' "$WORK/wrk-$port.txt")" \
+        "$(awk '/ 99%/ { print $2 }' "$WORK/wrk-$port.txt")" \
+        "$(awk '/Non-2xx/ { print $5 }' "$WORK/wrk-$port.txt" | grep . || echo 0)"
+}
+measure_page "" "$PORT" "$WORK/readings.csv" "$(($(wc -l < "$WORK/readings.csv") - 5)) CSV rows"
 
 # The same page from InfluxDB 3 (a loopback stand-in answering the gateway's SQL with 14,400 generated
 # means as jsonl): parsed as it streams and drawn, same measures.
@@ -57,15 +64,7 @@ taskset -c 0 "$BENCH_BIN/plantbuddy" serve --data-dir "$WORK/data" --listen "127
     --influx-url "http://127.0.0.1:$((PORT + 11))" --log-level warn 2>"$WORK/gateway3.log" &
 pids+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((PORT + 3))/ready" >/dev/null && break; sleep 0.1; done
-curl -sf -H "Cookie: pb_session=$session" "http://127.0.0.1:$((PORT + 3))/?range=48h" -o "$WORK/page3.html"
-panels=$(grep -o '<g class="panel"' "$WORK/page3.html" | wc -l)
-echo "page from 3.x: $(stat -c %s "$WORK/page3.html") bytes, $panels chart panels, from $(wc -l < "$WORK/readings.jsonl") jsonl rows ($(($(stat -c %s "$WORK/readings.jsonl") / 1000)) KB)"
-[ "$panels" -ge 5 ] || { echo "expected a chart panel per sensor from 3.x" >&2; exit 1; }
-taskset -c 1 wrk -t1 -c1 -d"${DURATION}s" --latency -H "Cookie: pb_session=$session" \
-    "http://127.0.0.1:$((PORT + 3))/?range=48h" >"$WORK/wrk3.txt"
-printf 'GET / end to end from 3.x (SQL, jsonl): %s requests/s, p50 %s, p99 %s, non-2xx %s\n' \
-    "$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk3.txt")" "$(awk '/ 50%/ { print $2 }' "$WORK/wrk3.txt")" \
-    "$(awk '/ 99%/ { print $2 }' "$WORK/wrk3.txt")" "$(awk '/Non-2xx/ { print $5 }' "$WORK/wrk3.txt" | grep . || echo 0)"
+measure_page " from 3.x (SQL, jsonl)" "$((PORT + 3))" "$WORK/readings.jsonl" "$(wc -l < "$WORK/readings.jsonl") jsonl rows"
 
 # The real-1.x case.
 DAYS=${DAYS:-30}

@@ -12,31 +12,39 @@ struct SQLReadings: Sendable {
     func series(
         for user: String, range: GraphRange, database: String, since: Double? = nil
     ) throws(InfluxError) -> [ReadingSeries] {
-        let tables = try existingTables(in: database)
-        guard !tables.isEmpty else { return [] }
         let window = "INTERVAL '\(Int(range.windowSeconds)) seconds'"
-        let selects = tables.map { table in
+        return try union(database: database, user: user, since: since, orderedBy: "bucket_start") { table in
             "SELECT '\(table)' AS measurement, device_id, date_bin(\(window), time) AS bucket_start, "
                 + "avg(reading) AS reading FROM \"\(table)\" WHERE \"user\" = $user AND \(lowerBound(range, since)) "
                 + "GROUP BY device_id, bucket_start"
         }
-        let query = selects.joined(separator: " UNION ALL ") + " ORDER BY measurement, device_id, bucket_start"
-        return try rows(query, database: database, user: user, since: since)
     }
 
     /// Each series' last reading as sent, with its own time, within the range or from `since`.
     func latest(for user: String, range: GraphRange, database: String, since: Double? = nil) throws(InfluxError)
         -> [ReadingSeries]
     {
-        let tables = try existingTables(in: database)
-        guard !tables.isEmpty else { return [] }
-        let selects = tables.map { table in
+        try union(database: database, user: user, since: since, orderedBy: nil) { table in
             "SELECT measurement, device_id, bucket_start, reading FROM (SELECT '\(table)' AS measurement, device_id, "
                 + "time AS bucket_start, reading, row_number() OVER (PARTITION BY device_id ORDER BY time DESC) AS n "
                 + "FROM \"\(table)\" WHERE \"user\" = $user AND \(lowerBound(range, since))) WHERE n = 1"
         }
-        let query = selects.joined(separator: " UNION ALL ") + " ORDER BY measurement, device_id"
-        return try rows(query, database: database, user: user, since: since)
+    }
+
+    /// One query over every sensor table that exists: `select` of each, `UNION ALL`, ordered by
+    /// measurement and device (then `orderedBy`), its rows collected into series.
+    private func union(
+        database: String, user: String, since: Double?, orderedBy: String?, _ select: (String) -> String
+    ) throws(InfluxError) -> [ReadingSeries] {
+        let tables = try existingTables(in: database)
+        guard !tables.isEmpty else { return [] }
+        let order = ["measurement", "device_id"] + (orderedBy.map { [$0] } ?? [])
+        let query = tables.map(select).joined(separator: " UNION ALL ") + " ORDER BY " + order.joined(separator: ", ")
+        var parameters: [String: JSONParameter] = ["user": .string(user)]
+        if let since { parameters["since"] = .integer(Int64((since * 1000).rounded(.down))) }
+        var collector = SQLSeriesCollector()
+        try influx.sql(query, database: database, parameters: parameters) { collector.add($0) }
+        return collector.series
     }
 
     /// The catalog's measurements that have a table in `database`, sorted; none when it does not exist.
@@ -63,15 +71,5 @@ struct SQLReadings: Sendable {
     private func lowerBound(_ range: GraphRange, _ since: Double?) -> String {
         since == nil
             ? "time >= now() - INTERVAL '\(Int(range.seconds)) seconds'" : "time >= to_timestamp_millis($since)"
-    }
-
-    private func rows(_ query: String, database: String, user: String, since: Double?) throws(InfluxError)
-        -> [ReadingSeries]
-    {
-        var parameters: [String: JSONParameter] = ["user": .string(user)]
-        if let since { parameters["since"] = .integer(Int64((since * 1000).rounded(.down))) }
-        var collector = SQLSeriesCollector()
-        try influx.sql(query, database: database, parameters: parameters) { collector.add($0) }
-        return collector.series
     }
 }
