@@ -26,7 +26,7 @@ RUN apt-get update \
     && chown plantbuddy:plantbuddy /var/lib/plantbuddy
 COPY --from=build /out/plantbuddy /usr/local/bin/plantbuddy
 COPY Flux /usr/share/plantbuddy/Flux
-COPY Plugins/plantbuddy_downsample.py /usr/share/plantbuddy/Plugins/
+COPY Plugins/plantbuddy_downsample.py Plugins/plantbuddy_alerts.py /usr/share/plantbuddy/Plugins/
 COPY Templates /usr/share/plantbuddy/Templates
 ENV PLANTBUDDY_LISTEN=0.0.0.0:5000 \
     PLANTBUDDY_DATA_DIR=/var/lib/plantbuddy \

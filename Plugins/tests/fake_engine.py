@@ -1,8 +1,9 @@
 """A stand-in for InfluxDB 3's processing engine, following its documented plugin API: an
 `influxdb3_local` with `query(sql, params)` (a list of dicts), `write`/`write_to_db` of `LineBuilder`s,
 `info`/`warn`/`error`; and `LineBuilder` installed as a builtin. Queries run on SQLite (standard
-library), with the one translation it needs: `INTERVAL 'N seconds'` to N, `date_bin` a function.
-Times are stored as RFC 3339 text, which sorts as time does.
+library), with the translations it needs: `now() - INTERVAL 'N seconds'` to the fake's clock less N,
+`INTERVAL 'N seconds'` to N, `date_bin` a function. Times are stored as RFC 3339 text, which sorts as
+time does. `cache` keeps values between calls, as the engine's does.
 """
 
 import builtins
@@ -56,6 +57,19 @@ def ns_of(text):
     return int(moment.timestamp()) * 10**9 + int((fraction + "0" * 9)[:9])
 
 
+class FakeCache:
+    """The engine's in-memory cache: `put(key, value, ttl=None)`, `get(key, default=None)`."""
+
+    def __init__(self):
+        self.values = {}
+
+    def put(self, key, value, ttl=None):
+        self.values[key] = value
+
+    def get(self, key, default=None):
+        return self.values.get(key, default)
+
+
 class FakeInfluxDB3Local:
     def __init__(self):
         self.database = sqlite3.connect(":memory:")
@@ -65,6 +79,8 @@ class FakeInfluxDB3Local:
         self.written = []  # (database, line protocol)
         self.logs = []  # (level, message)
         self.queries = []  # (sql, params)
+        self.now_ns = 0  # what now() is in queries
+        self.cache = FakeCache()
 
     def insert(self, table, rows):
         """Rows as dicts with a `time` in ns; the table made with their columns if new."""
@@ -77,7 +93,10 @@ class FakeInfluxDB3Local:
 
     def query(self, sql, params=None):
         self.queries.append((sql, params))
-        translated = re.sub(r"INTERVAL '(\d+) seconds'", r"\1", sql)
+        translated = re.sub(
+            r"now\(\) - INTERVAL '(\d+) seconds'", lambda m: f"'{iso(self.now_ns - int(m.group(1)) * 10**9)}'", sql
+        )
+        translated = re.sub(r"INTERVAL '(\d+) seconds'", r"\1", translated)
         cursor = self.database.execute(translated, params or {})
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]

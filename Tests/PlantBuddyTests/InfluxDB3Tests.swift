@@ -114,6 +114,37 @@ import WriteAheadLog
         #expect((reads[1]["params"] as? [String: Any])?["since"] as? Int == Int(windowStart + 2998 * 3600) * 1000)
     }
 
+    /// With setup's alerts trigger on 3.x the plugin judges the rules, which the gateway writes as
+    /// `plantbuddy_rules` points; without it the gateway judges them itself, as on 1.x.
+    @Test func whoEvaluatesAlertsFollowsTheAlertsTrigger() throws {
+        for withPlugin in [true, false] {
+            let influx = try InfluxDB3StandIn()
+            defer { influx.stop() }
+            if withPlugin {
+                let trigger =
+                    #"{"db":"plants","trigger_name":"plantbuddy_alerts_0123456789ab","plugin_filename":"plantbuddy_alerts.py","#
+                    + #""trigger_specification":"every:1m","disabled":false}"#
+                _ = try CurlHTTPClient().send(
+                    HTTPClientRequest(
+                        method: "POST", url: influx.url + "/api/v3/configure/processing_engine_trigger",
+                        body: Array(trigger.utf8)))
+            }
+            try withGateway(influxURL: influx.url, database: "plants", clock: ReadingClock()) { gateway in
+                _ = try gateway.app.users.add("rick")
+                try waitUntil("the gateway knows who evaluates") {
+                    try gateway.get("/health").bodyText.contains(
+                        #""evaluated_by":"\#(withPlugin ? "influxdb" : "gateway")""#)
+                }
+                #expect(gateway.app.evaluatesAlerts == !withPlugin)
+                if withPlugin {
+                    try waitUntil("the rules reach InfluxDB 3") {
+                        influx.written.contains { $0.hasPrefix("plantbuddy_rules,device_id=*,rule_id=default-soil") }
+                    }
+                }
+            }
+        }
+    }
+
     /// Before anything was written, 3.x has no database: the page is the empty state, not an error.
     @Test func noDatabaseYetIsAnEmptyChart() throws {
         let influx = try InfluxDB3StandIn { database, _, _ in
@@ -138,16 +169,17 @@ import WriteAheadLog
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Plugins")
         .standardized.path
 
-    private func setup(_ influx: InfluxDB3StandIn, _ extra: [String] = [], bucket: String = "downsampled") -> (
-        Int32, [String]
-    ) {
+    private func setup(
+        _ influx: InfluxDB3StandIn, _ extra: [String] = [], bucket: String = "downsampled", publicURL: String = ""
+    ) -> (Int32, [String]) {
         var output: [String] = []
         let status = Command.run(
             ["setup"] + extra,
             environment: [
                 "INFLUX_URL": influx.url, "INFLUX_BUCKET": "plants", "INFLUX_DOWNSAMPLED_BUCKET": bucket,
                 "INFLUX_RAW_RETENTION": "30d", "INFLUX_DOWNSAMPLED_RETENTION": "365d",
-                "PLANTBUDDY_PLUGINS_DIR": Self.plugins,
+                "PLANTBUDDY_PLUGINS_DIR": Self.plugins, "PLANTBUDDY_PUBLIC_URL": publicURL,
+                "PLANTBUDDY_NOTIFY_SECRET": "never-an-argument",
             ], output: { output.append($0) }, errors: { output.append($0) })
         return (status, output)
     }
@@ -194,5 +226,21 @@ import WriteAheadLog
         let third = setup(influx, bucket: "means")
         #expect(third.0 == 0 && third.1.contains("deleted the outdated trigger \(trigger.name)"), "\(third.1)")
         #expect(influx.triggers.map(\.arguments["target_database"]) == ["means"])
+
+        // With the gateway's public URL, the alerts plugin and its trigger too; the secret nowhere.
+        let alerts = setup(influx, bucket: "means", publicURL: "https://plants.example/")
+        #expect(alerts.0 == 0, "\(alerts.1)")
+        let alertTrigger = try #require(influx.triggers.first { $0.plugin == "plantbuddy_alerts.py" })
+        #expect(alertTrigger.name.hasPrefix("plantbuddy_alerts_") && alertTrigger.specification == "every:1m")
+        #expect(
+            alertTrigger.arguments == [
+                "notify_url": "https://plants.example/notify", "lookback_seconds": "604800",
+                "tables": "air_temp,humidity,light,soil_moisture,soil_temp",
+            ])
+        #expect(
+            influx.plugins["plantbuddy_alerts.py"]
+                == (try String(contentsOfFile: Self.plugins + "/plantbuddy_alerts.py", encoding: .utf8)))
+        #expect(!influx.requests.contains { String(decoding: $0.body, as: UTF8.self).contains("never-an-argument") })
+        #expect(influx.triggers.count == 2)
     }
 }

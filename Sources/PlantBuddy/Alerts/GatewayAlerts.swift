@@ -80,22 +80,37 @@ final class GatewayAlerts: Sendable {
     private func decide() {
         guard !stopped.load(ordering: .relaxed) else { return }
         do {
-            switch try influx.api() {
-            case .v1, .v3:
-                // 3.x's processing engine could run them; until setup installs a plugin that does, the gateway does.
+            let api = try influx.api()
+            if api == .v1 || (api == .v3 && !alertPluginInstalled()) {
                 active.store(true, ordering: .relaxed)
                 decided.store(true, ordering: .releasing)
-                logger.info("alerts are evaluated by the gateway (InfluxDB 1.x has no task engine; no 3.x plugin yet)")
+                logger.info(
+                    "alerts are evaluated by the gateway (InfluxDB 1.x has no task engine; on 3.x no alerts trigger)")
                 scheduleSilenceCheck()
-            case .v2, .auto:
+            } else {
                 decided.store(true, ordering: .releasing)
-                logger.info("alerts are evaluated by InfluxDB's alert check task; the gateway writes the rules")
+                logger.info("alerts are evaluated by InfluxDB (2.x task, 3.x plugin); the gateway writes the rules")
                 publishRules()
             }
         } catch {
             // Asked again until InfluxDB answers: the version decides who evaluates alerts.
             queue.asyncAfter(deadline: .now() + 10) { [self] in decide() }
         }
+    }
+
+    /// On 3.x: whether `plantbuddy setup` installed the alerts plugin's trigger (and it is enabled);
+    /// a server that cannot list triggers (no processing engine) has none.
+    private func alertPluginInstalled() -> Bool {
+        var installed = false
+        try? influx.sql(
+            "SELECT trigger_name, disabled FROM system.processing_engine_triggers",
+            database: influx.configuration.database
+        ) { row in
+            if row["trigger_name"]?.text?.hasPrefix("plantbuddy_alerts_") == true, row["disabled"] != .bool(true) {
+                installed = true
+            }
+        }
+        return installed
     }
 
     /// On the queue, then again every tick: the rules that changed, into the buffer like readings.

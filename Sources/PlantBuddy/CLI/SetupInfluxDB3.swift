@@ -1,14 +1,12 @@
 import Foundation
-import Hashing
 import InfluxClient
 
 /// `plantbuddy setup` on InfluxDB 3 Core/Enterprise: the raw and downsampled databases with their
-/// retention, the downsampling plugin (`Plugins/plantbuddy_downsample.py`) uploaded, and its trigger
-/// on the raw database created under a name that says which plugin and settings it runs, so a second
-/// run sees that nothing changed and sends nothing, and outdated triggers are deleted; `--dry-run`
-/// says what it would do.
+/// retention, the plugins in `Plugins/` (downsampling; alerts, when the gateway's public URL is set)
+/// uploaded, and each one's trigger on the raw database created under a name that says which plugin
+/// and settings it runs (`PluginTrigger`), so a second run sees that nothing changed and sends
+/// nothing, and outdated triggers are deleted; `--dry-run` says what it would do.
 struct SetupInfluxDB3 {
-    static let plugin = "plantbuddy_downsample.py"
 
     let configuration: Configuration
     let dryRun: Bool
@@ -23,7 +21,7 @@ struct SetupInfluxDB3 {
         let existing = try databases()
         try ensureDatabase(raw, retention: configuration.rawRetention, existing: existing)
         try ensureDatabase(downsampled, retention: configuration.downsampledRetention, existing: existing)
-        try ensureTrigger()
+        try ensureTriggers()
     }
 
     // MARK: Databases
@@ -56,62 +54,74 @@ struct SetupInfluxDB3 {
         return seconds % 86_400 == 0 ? "\(seconds / 86_400)d" : "\(seconds)s"
     }
 
-    // MARK: The downsampling plugin and its trigger
+    // MARK: The plugins and their triggers
 
-    /// The trigger's arguments: where the means go, of which tables, over which window.
-    var triggerArguments: [String: String] {
-        [
-            "target_database": downsampled,
-            "tables": configuration.sensors.measurements.values.sorted().joined(separator: ","),
-            "window_seconds": "600",
+    /// Downsampling every 10 minutes; alerts every minute, when the gateway's public URL is known.
+    var triggers: [PluginTrigger] {
+        let tables = configuration.sensors.measurements.values.sorted().joined(separator: ",")
+        var triggers = [
+            PluginTrigger(
+                plugin: PluginTrigger.downsample, prefix: "plantbuddy_downsample_", specification: "every:10m",
+                arguments: ["target_database": downsampled, "tables": tables, "window_seconds": "600"])
         ]
+        if !configuration.publicURL.isEmpty {
+            let base =
+                configuration.publicURL.hasSuffix("/")
+                ? String(configuration.publicURL.dropLast()) : configuration.publicURL
+            triggers.append(
+                PluginTrigger(
+                    plugin: PluginTrigger.alerts, prefix: "plantbuddy_alerts_", specification: "every:1m",
+                    arguments: [
+                        "notify_url": base + "/notify", "tables": tables,
+                        "lookback_seconds": String(configuration.alertLimits.maxSilenceSeconds),
+                    ]))
+        }
+        return triggers
     }
 
-    /// `plantbuddy_downsample_` and 12 hex digits of the SHA-256 of the plugin and its arguments: a
-    /// trigger of that name is exactly this one, so a second run finds it and changes nothing, and a
-    /// changed plugin or setting is a new name (3.x cannot change a trigger in place).
-    func triggerName(pluginContent: String) -> String {
-        let arguments = triggerArguments.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let digest = SHA256.hash(pluginContent + "\n" + arguments.joined(separator: "\n"))
-        return Self.triggerPrefix + digest.prefix(6).map { String(UInt16($0) | 0x100, radix: 16).dropFirst() }.joined()
+    private func ensureTriggers() throws(Setup.Failure) {
+        let installed = try installedTriggers()
+        for trigger in triggers {
+            try ensure(
+                trigger, installed: installed.filter { $0["trigger_name"]?.text?.hasPrefix(trigger.prefix) == true })
+        }
+        if configuration.publicURL.isEmpty {
+            say(
+                "no alerts trigger: set PLANTBUDDY_PUBLIC_URL (where /notify is); the gateway evaluates alerts meanwhile"
+            )
+        } else {
+            say(
+                "the alerts plugin reads PLANTBUDDY_NOTIFY_SECRET from the InfluxDB 3 server's environment: set it there"
+            )
+        }
     }
 
-    static let triggerPrefix = "plantbuddy_downsample_"
-
-    /// What the trigger is created with: every 10 minutes on the raw database, errors logged.
-    func triggerDefinition(name: String) -> [String: Any] {
-        [
-            "db": raw, "plugin_filename": Self.plugin, "trigger_name": name, "trigger_specification": "every:10m",
-            "trigger_settings": ["run_async": false, "error_behavior": "log"], "trigger_arguments": triggerArguments,
-            "disabled": false,
-        ]
-    }
-
-    private func ensureTrigger() throws(Setup.Failure) {
-        let path = configuration.pluginsDirectory + "/" + Self.plugin
+    private func ensure(_ trigger: PluginTrigger, installed: [[String: JSONScalar]]) throws(Setup.Failure) {
+        let path = configuration.pluginsDirectory + "/" + trigger.plugin
         guard let content = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw Setup.Failure(description: "PLANTBUDDY_PLUGINS_DIR: cannot read \(path)")
         }
-        let name = triggerName(pluginContent: content)
-        let installed = try installedTriggers()
+        let name = trigger.name(pluginContent: content)
         let current = installed.first { $0["trigger_name"]?.text == name }
+        let schedule = "plugin \(trigger.plugin), \(trigger.specification)"
         if let current, current["disabled"] != .bool(true) {
-            say("trigger \(name) (plugin \(Self.plugin), every:10m) is up to date")
+            say("trigger \(name) (\(schedule)) is up to date")
         } else if dryRun {
-            say("would upload plugin \(Self.plugin) and create trigger \(name) (every:10m)")
+            say("would upload plugin \(trigger.plugin) and create trigger \(name) (\(trigger.specification))")
         } else {
-            let upload: [String: Any] = ["plugin_name": Self.plugin, "content": content]
+            let upload: [String: Any] = ["plugin_name": trigger.plugin, "content": content]
             let created = try http.call("POST", "/api/v3/plugins/files", json: upload, expect: [200, 201, 409])
             if created.status == 409 {
                 _ = try http.call("PUT", "/api/v3/plugins/files", json: upload, expect: [200, 201])
             }
             if current != nil { try deleteTrigger(name) }  // there but disabled: made again
             _ = try http.call(
-                "POST", "/api/v3/configure/processing_engine_trigger", json: triggerDefinition(name: name),
+                "POST", "/api/v3/configure/processing_engine_trigger",
+                json: trigger.definition(name: name, database: raw),
                 expect: [200, 201])
-            say("uploaded plugin \(Self.plugin) and created trigger \(name) (every:10m)")
+            say("uploaded plugin \(trigger.plugin) and created trigger \(name) (\(trigger.specification))")
         }
-        // Triggers of another version of the plugin or of other settings would downsample twice.
+        // Triggers of another version of the plugin or of other settings would run it twice.
         for old in installed.compactMap({ $0["trigger_name"]?.text }) where old != name {
             if dryRun {
                 say("would delete the outdated trigger \(old)")
@@ -129,7 +139,7 @@ struct SetupInfluxDB3 {
                 + "\(SetupHTTP.percent(name))&force=true", expect: [200, 204])
     }
 
-    /// Plant Buddy's downsampling triggers on the raw database, as `system.processing_engine_triggers` lists them.
+    /// Plant Buddy's triggers on the raw database, as `system.processing_engine_triggers` lists them.
     private func installedTriggers() throws(Setup.Failure) -> [[String: JSONScalar]] {
         var found: [[String: JSONScalar]] = []
         do {
@@ -137,7 +147,7 @@ struct SetupInfluxDB3 {
                 "SELECT trigger_name, plugin_filename, trigger_specification, disabled "
                     + "FROM system.processing_engine_triggers", database: raw
             ) { row in
-                if row["trigger_name"]?.text?.hasPrefix(Self.triggerPrefix) == true { found.append(row) }
+                if row["trigger_name"]?.text?.hasPrefix("plantbuddy_") == true { found.append(row) }
             }
         } catch {
             throw Setup.Failure(description: "InfluxDB at \(configuration.influx.url) cannot list triggers: \(error)")
