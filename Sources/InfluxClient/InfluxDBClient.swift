@@ -137,10 +137,10 @@ public final class InfluxDBClient: Sendable {
 
     /// Runs SQL through InfluxDB 3's `POST /api/v3/query_sql` on `database`, with `parameters` bound to
     /// its `$name` placeholders (so no user text is ever part of the SQL), and reads the answer as it
-    /// streams in as JSON Lines: one event per row, column name to cell (null columns are absent).
+    /// streams in as JSON Lines: one call per row with the cells of `columns`, in that order.
     public func sql(
-        _ query: String, database: String, parameters: [String: JSONParameter] = [:],
-        _ onRow: ([String: JSONScalar]) -> Void
+        _ query: String, database: String, parameters: [String: JSONParameter] = [:], columns: [String],
+        _ onRow: ([JSONScalar]) -> Void
     ) throws(InfluxError) {
         let params = parameters.sorted { $0.key < $1.key }.map { "\(Self.jsonString($0.key)):\($0.value.json)" }
         let body =
@@ -150,7 +150,7 @@ public final class InfluxDBClient: Sendable {
             method: "POST", url: configuration.url + "/api/v3/query_sql",
             headers: authorization + [("Content-Type", "application/json")], body: Array(body.utf8))
         var parser = JSONStreamParser()
-        var reader = JSONLinesRowReader()
+        var reader = JSONLinesRowReader(columns: columns)
         try streamAnswer(request) { bytes throws(JSONStreamError) in
             try parser.feed(bytes) { reader.add($0, onRow) }
         }

@@ -29,6 +29,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self = parsed
     }
 
+    /// RFC 3339 whose zone may be left out, meaning UTC (`2026-12-02T10:00:00.5`, as InfluxDB 3's
+    /// SQL answers write times).
+    public init?(utcWithoutZone text: some StringProtocol) {
+        var utf8 = Array(text.utf8)
+        if let last = utf8.last, last &- 48 < 10 { utf8.append(UInt8(ascii: "Z")) }
+        guard let parsed = utf8.withUnsafeMutableBytes({ Self.parse(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = parsed
+    }
+
     /// The same, straight from bytes (the CSV parser's hot path: no String is made).
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Timestamp? {
         var cache = DateCache()

@@ -148,3 +148,20 @@ private func events(_ text: String, chunk: Int = .max) throws(JSONStreamError) -
         #expect(try self.read(#"{"error":"database not found: x"}"#, chunk: 4).1 == "database not found: x")
     }
 }
+
+@Suite struct JSONLinesRowReaderTests {
+    /// 3.x omits null columns and may order keys as it likes: cells come in the order asked for.
+    @Test(arguments: [1, 5, Int.max]) func rowsAreTheColumnsAskedForInOrder(chunk: Int) throws {
+        let lines =
+            #"{"reading":44.5,"device_id":"01","bucket_start":"2026-12-02T10:00:00"}"# + "\n"
+            + #"{"device_id":"02","extra":{"nested":[1,2]},"reading":null}"# + "\n"
+        var reader = JSONLinesRowReader(columns: ["device_id", "bucket_start", "reading"])
+        var rows: [[JSONScalar]] = []
+        for event in try events(lines, chunk: chunk) { reader.add(event) { rows.append($0) } }
+        #expect(
+            rows == [
+                [.string("01"), .string("2026-12-02T10:00:00"), .number(44.5)], [.string("02"), .null, .null],
+            ])
+        #expect(Timestamp(utcWithoutZone: "2026-12-02T10:00:00.5") == Timestamp(rfc3339: "2026-12-02T10:00:00.5Z"))
+    }
+}

@@ -104,11 +104,9 @@ final class GatewayAlerts: Sendable {
         var installed = false
         try? influx.sql(
             "SELECT trigger_name, disabled FROM system.processing_engine_triggers",
-            database: influx.configuration.database
+            database: influx.configuration.database, columns: ["trigger_name", "disabled"]
         ) { row in
-            if row["trigger_name"]?.text?.hasPrefix("plantbuddy_alerts_") == true, row["disabled"] != .bool(true) {
-                installed = true
-            }
+            if row[0].text?.hasPrefix("plantbuddy_alerts_") == true, row[1] != .bool(true) { installed = true }
         }
         return installed
     }

@@ -82,8 +82,7 @@ struct SetupInfluxDB3 {
     private func ensureTriggers() throws(Setup.Failure) {
         let installed = try installedTriggers()
         for trigger in triggers {
-            try ensure(
-                trigger, installed: installed.filter { $0["trigger_name"]?.text?.hasPrefix(trigger.prefix) == true })
+            try ensure(trigger, installed: installed.filter { $0.name.hasPrefix(trigger.prefix) })
         }
         if configuration.publicURL.isEmpty {
             say(
@@ -96,15 +95,15 @@ struct SetupInfluxDB3 {
         }
     }
 
-    private func ensure(_ trigger: PluginTrigger, installed: [[String: JSONScalar]]) throws(Setup.Failure) {
+    private func ensure(_ trigger: PluginTrigger, installed: [InstalledTrigger]) throws(Setup.Failure) {
         let path = configuration.pluginsDirectory + "/" + trigger.plugin
         guard let content = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw Setup.Failure(description: "PLANTBUDDY_PLUGINS_DIR: cannot read \(path)")
         }
         let name = trigger.name(pluginContent: content)
-        let current = installed.first { $0["trigger_name"]?.text == name }
+        let current = installed.first { $0.name == name }
         let schedule = "plugin \(trigger.plugin), \(trigger.specification)"
-        if let current, current["disabled"] != .bool(true) {
+        if let current, !current.disabled {
             say("trigger \(name) (\(schedule)) is up to date")
         } else if dryRun {
             say("would upload plugin \(trigger.plugin) and create trigger \(name) (\(trigger.specification))")
@@ -122,7 +121,7 @@ struct SetupInfluxDB3 {
             say("uploaded plugin \(trigger.plugin) and created trigger \(name) (\(trigger.specification))")
         }
         // Triggers of another version of the plugin or of other settings would run it twice.
-        for old in installed.compactMap({ $0["trigger_name"]?.text }) where old != name {
+        for old in installed.map(\.name) where old != name {
             if dryRun {
                 say("would delete the outdated trigger \(old)")
             } else {
@@ -140,18 +139,26 @@ struct SetupInfluxDB3 {
     }
 
     /// Plant Buddy's triggers on the raw database, as `system.processing_engine_triggers` lists them.
-    private func installedTriggers() throws(Setup.Failure) -> [[String: JSONScalar]] {
-        var found: [[String: JSONScalar]] = []
+    private func installedTriggers() throws(Setup.Failure) -> [InstalledTrigger] {
+        var found: [InstalledTrigger] = []
         do {
             try client.sql(
-                "SELECT trigger_name, plugin_filename, trigger_specification, disabled "
-                    + "FROM system.processing_engine_triggers", database: raw
+                "SELECT trigger_name, disabled FROM system.processing_engine_triggers", database: raw,
+                columns: ["trigger_name", "disabled"]
             ) { row in
-                if row["trigger_name"]?.text?.hasPrefix("plantbuddy_") == true { found.append(row) }
+                if let name = row[0].text, name.hasPrefix("plantbuddy_") {
+                    found.append(InstalledTrigger(name: name, disabled: row[1] == .bool(true)))
+                }
             }
         } catch {
             throw Setup.Failure(description: "InfluxDB at \(configuration.influx.url) cannot list triggers: \(error)")
         }
         return found
+    }
+
+    /// A trigger as `system.processing_engine_triggers` lists it.
+    private struct InstalledTrigger {
+        let name: String
+        let disabled: Bool
     }
 }

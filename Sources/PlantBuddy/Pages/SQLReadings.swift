@@ -43,7 +43,9 @@ struct SQLReadings: Sendable {
         var parameters: [String: JSONParameter] = ["user": .string(user)]
         if let since { parameters["since"] = .integer(Int64((since * 1000).rounded(.down))) }
         var collector = SQLSeriesCollector()
-        try influx.sql(query, database: database, parameters: parameters) { collector.add($0) }
+        try influx.sql(query, database: database, parameters: parameters, columns: SQLSeriesCollector.columns) {
+            collector.add($0)
+        }
         return collector.series
     }
 
@@ -52,9 +54,10 @@ struct SQLReadings: Sendable {
         var names: Set<String> = []
         do {
             try influx.sql(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox'", database: database
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox'", database: database,
+                columns: ["table_name"]
             ) { row in
-                if let name = row["table_name"]?.text { names.insert(name) }
+                if let name = row[0].text { names.insert(name) }
             }
         } catch {
             if Self.isMissingDatabase(error) { return [] }

@@ -5,11 +5,13 @@ import InfluxClient
 struct SQLSeriesCollector {
     private(set) var series: [ReadingSeries] = []
 
-    mutating func add(_ row: [String: JSONScalar]) {
-        guard let measurement = row["measurement"]?.text, let time = row["bucket_start"]?.text.flatMap(Self.seconds),
-            let value = row["reading"]?.number
+    /// The cells each row is read as, in this order.
+    static let columns = ["measurement", "device_id", "bucket_start", "reading"]
+
+    mutating func add(_ row: [JSONScalar]) {
+        guard let measurement = row[0].text, let time = row[2].text.flatMap(Self.seconds), let value = row[3].number
         else { return }
-        let device = row["device_id"]?.text ?? ""
+        let device = row[1].text ?? ""
         if series.last?.measurement != measurement || series.last?.deviceID != device {
             series.append(ReadingSeries(measurement: measurement, deviceID: device, times: [], values: []))
         }
@@ -19,8 +21,7 @@ struct SQLSeriesCollector {
 
     /// `2026-12-02T10:00:00[.123]`: InfluxDB 3 writes UTC times without a zone.
     static func seconds(_ text: String) -> Double? {
-        let zoned = text.hasSuffix("Z") || text.contains("+") ? text : text + "Z"
-        guard let stamp = Timestamp(rfc3339: zoned) else { return nil }
+        guard let stamp = Timestamp(utcWithoutZone: text) else { return nil }
         return Double(stamp.seconds) + Double(stamp.nanoseconds) / 1e9
     }
 }
