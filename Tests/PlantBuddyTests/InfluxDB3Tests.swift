@@ -67,10 +67,10 @@ import WriteAheadLog
     @Test func pagesReadInSQLWithTheUserAsAParameter() throws {
         let windowStart = Int64(Date().timeIntervalSince1970) / 3600 * 3600 - 3000 * 3600
         let influx = try InfluxDB3StandIn { database, query, params in
-            if query.contains("information_schema.tables") {
-                return InfluxDB3StandIn.jsonl([["table_name": "soil_moisture"], ["table_name": "not_ours"]])
-            }
             guard params["user"] as? String == "rick" else { return HTTPResponse.text(.badRequest, "no user") }
+            if query.contains("last_cache(") {  // no cache made: 3.x refuses the query
+                return HTTPResponse.text(.badRequest, "Error during planning: last cache not found")
+            }
             if query.contains("row_number()") {
                 return InfluxDB3StandIn.jsonl([
                     [
@@ -91,6 +91,7 @@ import WriteAheadLog
                 })
         }
         defer { influx.stop() }
+        influx.addTables(["soil_moisture", "not_ours"])
         try withProbedApp(influxURL: influx.url, configure: { $0.influx.bucket = "plants" }) { probe in
             _ = try probe.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
             let cookie = try probe.signIn("rick", password: "pickle")
@@ -101,7 +102,9 @@ import WriteAheadLog
         let queries = influx.requests.filter { $0.path == "/api/v3/query_sql" }.compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any]
         }
-        let reads = queries.filter { ($0["q"] as? String)?.contains("information_schema") == false }
+        let reads = queries.filter {
+            ($0["q"] as? String).map { !$0.contains("information_schema") && !$0.contains("last_cache(") } ?? false
+        }
         #expect(reads.count == 3)
         for read in reads {
             let sql = read["q"] as? String ?? ""
@@ -143,6 +146,35 @@ import WriteAheadLog
                 }
             }
         }
+    }
+
+    /// With setup's last-value caches the latest table comes from them (no table scanned), within the range.
+    @Test func theLatestReadingsComeFromTheLastValueCache() throws {
+        let now = Date()
+        @Sendable func stamp(_ secondsAgo: Double) -> String {
+            String(ISO8601DateFormatter().string(from: now.addingTimeInterval(-secondsAgo)).dropLast())
+        }
+        let influx = try InfluxDB3StandIn { _, query, params in
+            guard params["user"] as? String == "rick" else { return HTTPResponse.text(.badRequest, "no user") }
+            guard query.contains("last_cache('soil_moisture', 'plantbuddy_latest')") else {  // the chart's means
+                return InfluxDB3StandIn.jsonl([
+                    ["measurement": "soil_moisture", "device_id": "01", "bucket_start": stamp(300), "reading": 500]
+                ])
+            }
+            return InfluxDB3StandIn.jsonl([
+                ["measurement": "soil_moisture", "device_id": "01", "bucket_start": stamp(90), "reading": 586],
+                ["measurement": "soil_moisture", "device_id": "02", "bucket_start": stamp(30 * 86_400), "reading": 7],
+            ])
+        }
+        defer { influx.stop() }
+        influx.addTables(["soil_moisture"])
+        try withProbedApp(influxURL: influx.url, configure: { $0.influx.bucket = "plants" }) { probe in
+            _ = try probe.app.users.add("rick", passwordHash: testPasswordHash("pickle"))
+            let cookie = try probe.signIn("rick", password: "pickle")
+            let page = try probe.answer(.make(.get, "/?range=48h", headers: [("Cookie", cookie)])).text
+            #expect(page.contains(">586<") && !page.contains(">7<"), "the 30-day-old reading is outside 48 h")
+        }
+        #expect(!influx.requests.contains { String(decoding: $0.body, as: UTF8.self).contains("row_number()") })
     }
 
     /// Before anything was written, 3.x has no database: the page is the empty state, not an error.
@@ -191,6 +223,7 @@ import WriteAheadLog
     @Test func databasesPluginAndTriggerAreMadeOnceAndKeptUpToDate() throws {
         let influx = try InfluxDB3StandIn()
         defer { influx.stop() }
+        influx.addTables(["soil_moisture"])  // a sensor that has sent: its last-value cache can be made
         let dry = setup(influx, ["--dry-run"])
         #expect(dry.0 == 0 && dry.1.contains("would create database plants (retention 30d)"), "\(dry.1)")
         #expect(changes(influx) == 0)
@@ -216,6 +249,15 @@ import WriteAheadLog
                 "tables": "air_temp,humidity,light,soil_moisture,soil_temp",
             ])
         #expect(!trigger.arguments.keys.contains { $0.contains("secret") || $0.contains("token") })
+
+        #expect(
+            influx.lastCaches == [
+                .init(
+                    table: "soil_moisture", name: "plantbuddy_latest", keyColumns: ["user", "device_id"],
+                    valueColumns: ["reading"])
+            ])
+        #expect(
+            first.1.contains("no last-value cache on light yet (no readings); run setup again once devices have sent"))
 
         let before = changes(influx)
         let second = setup(influx)

@@ -7,8 +7,9 @@ import Synchronization
 /// `/api/v3/write_lp` (204; with `accept_partial=true` the good lines kept and a 400 naming each refused
 /// line, `original_line` cut to 20 bytes as 3.x does; a field whose type differs from the table's first
 /// is refused with 3.x's message; 401 without the token), `/api/v3/query_sql` (answered by `sql`, and
-/// `system.processing_engine_triggers` from the triggers made), and the management endpoints setup
-/// uses (databases, plugin files, triggers; 409 for a name that exists).
+/// `information_schema.tables`, `system.processing_engine_triggers` and `system.last_caches` from what
+/// it holds), and the management endpoints setup uses (databases, plugin files, triggers, last-value
+/// caches; 409 for a name that exists).
 public final class InfluxDB3StandIn: Sendable {
     /// What a test answers to one SQL request: the request's `db`, `q` and `params`.
     public typealias SQLAnswer =
@@ -26,7 +27,26 @@ public final class InfluxDB3StandIn: Sendable {
         var databases: Set<String> = []
         var plugins: [String: String] = [:]
         var triggers: [Trigger] = []
+        /// Tables that exist without having been written here (`addTables`).
+        var tables: Set<String> = []
+        /// (table, name) of each last-value cache made.
+        var lastCaches: [LastCache] = []
     }
+
+    /// A last-value cache as setup made it.
+    public struct LastCache: Sendable, Equatable {
+        public var table, name: String
+        public var keyColumns, valueColumns: [String]
+
+        public init(table: String, name: String, keyColumns: [String], valueColumns: [String]) {
+            (self.table, self.name, self.keyColumns, self.valueColumns) = (table, name, keyColumns, valueColumns)
+        }
+    }
+
+    /// The last-value caches made, in order.
+    public var lastCaches: [LastCache] { state.withLock { $0.lastCaches } }
+    /// Makes these tables exist, as if someone had written to them.
+    public func addTables(_ names: [String]) { state.withLock { $0.tables.formUnion(names) } }
 
     public init(token: String = "", sql: @escaping SQLAnswer = { _, _, _ in InfluxDB3StandIn.jsonl([]) }) throws {
         self.token = token
@@ -91,6 +111,13 @@ public final class InfluxDB3StandIn: Sendable {
         case (.post, "/api/v3/query_sql"):
             guard let body = json(request), let database = body["db"] as? String, let query = body["q"] as? String
             else { return HTTPResponse.text(.badRequest, "invalid request body") }
+            if query.contains("information_schema.tables") {
+                let tables = state.withLock { $0.tables.union($0.fieldTypes.keys) }
+                return Self.jsonl(tables.sorted().map { ["table_name": $0] })
+            }
+            if query.contains("system.last_caches") {
+                return Self.jsonl(state.withLock { $0.lastCaches }.map { ["table": $0.table, "name": $0.name] })
+            }
             if query.contains("system.processing_engine_triggers") {
                 let listed = state.withLock { $0.triggers }.filter { $0.database == database }.map {
                     [
@@ -109,6 +136,18 @@ public final class InfluxDB3StandIn: Sendable {
         case (.post, "/api/v3/configure/database"):
             guard let name = json(request)?["db"] as? String else { return HTTPResponse.text(.badRequest, "no db") }
             let created = state.withLock { $0.databases.insert(name).inserted }
+            return created ? HTTPResponse(status: .ok) : Self.exists
+        case (.post, "/api/v3/configure/last_cache"):
+            guard let body = json(request), let table = body["table"] as? String, let name = body["name"] as? String
+            else { return HTTPResponse.text(.badRequest, "no cache") }
+            let cache = LastCache(
+                table: table, name: name, keyColumns: body["key_columns"] as? [String] ?? [],
+                valueColumns: body["value_columns"] as? [String] ?? [])
+            let created = state.withLock { state in
+                guard !state.lastCaches.contains(where: { $0.table == table && $0.name == name }) else { return false }
+                state.lastCaches.append(cache)
+                return true
+            }
             return created ? HTTPResponse(status: .ok) : Self.exists
         case (.post, "/api/v3/plugins/files"), (.put, "/api/v3/plugins/files"):
             guard let body = json(request), let name = body["plugin_name"] as? String,

@@ -14,7 +14,7 @@ struct SetupInfluxDB3 {
     let client: InfluxDBClient
     let http: SetupHTTP
 
-    private var raw: String { configuration.influx.database }
+    var raw: String { configuration.influx.database }
     private var downsampled: String { configuration.downsampledBucket }
 
     func run() throws(Setup.Failure) {
@@ -22,6 +22,7 @@ struct SetupInfluxDB3 {
         try ensureDatabase(raw, retention: configuration.rawRetention, existing: existing)
         try ensureDatabase(downsampled, retention: configuration.downsampledRetention, existing: existing)
         try ensureTriggers()
+        try ensureLastValueCaches()
     }
 
     // MARK: Databases
@@ -141,19 +142,26 @@ struct SetupInfluxDB3 {
     /// Plant Buddy's triggers on the raw database, as `system.processing_engine_triggers` lists them.
     private func installedTriggers() throws(Setup.Failure) -> [InstalledTrigger] {
         var found: [InstalledTrigger] = []
-        do {
-            try client.sql(
-                "SELECT trigger_name, disabled FROM system.processing_engine_triggers", database: raw,
-                columns: ["trigger_name", "disabled"]
-            ) { row in
-                if let name = row[0].text, name.hasPrefix("plantbuddy_") {
-                    found.append(InstalledTrigger(name: name, disabled: row[1] == .bool(true)))
-                }
+        try listing(
+            "SELECT trigger_name, disabled FROM system.processing_engine_triggers",
+            columns: ["trigger_name", "disabled"]
+        ) { row in
+            if let name = row[0].text, name.hasPrefix("plantbuddy_") {
+                found.append(InstalledTrigger(name: name, disabled: row[1] == .bool(true)))
             }
-        } catch {
-            throw Setup.Failure(description: "InfluxDB at \(configuration.influx.url) cannot list triggers: \(error)")
         }
         return found
+    }
+
+    /// Rows of a listing query on the raw database; a database that does not exist yet lists nothing.
+    func listing(_ query: String, columns: [String], _ onRow: ([JSONScalar]) -> Void) throws(Setup.Failure) {
+        do {
+            try client.sql(query, database: raw, columns: columns, onRow)
+        } catch {
+            if dryRun, SQLReadings.isMissingDatabase(error) { return }
+            throw Setup.Failure(
+                description: "InfluxDB at \(configuration.influx.url) cannot answer `\(query)`: \(error)")
+        }
     }
 
     /// A trigger as `system.processing_engine_triggers` lists it.

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import InfluxClient
 import Observability
 
@@ -12,6 +13,8 @@ struct ReadingsSource: Sendable {
     let downsampledBucket: String
     /// Said once (then counted) when the long ranges read raw readings for want of downsampled ones.
     let downsampledFallback: RepeatedFailure
+    /// Said once (then counted) when 3.x has no last-value caches and the latest readings are queried.
+    let lastValueCacheFallback: RepeatedFailure
     /// Each query's text and time, at debug level: what InfluxDB's share of a page was.
     let logger: Logger
     /// The InfluxDB 3 path.
@@ -30,6 +33,10 @@ struct ReadingsSource: Sendable {
         sql = SQLReadings(influx: influx, catalog: catalog)
         downsampledFallback = RepeatedFailure(
             logger: logger, level: .info, message: "no downsampled readings: the 7d and 30d graphs read the raw bucket",
+            interval: .seconds(3600))
+        lastValueCacheFallback = RepeatedFailure(
+            logger: logger, level: .info,
+            message: "no last-value caches on InfluxDB 3 (run plantbuddy setup): the latest readings are queried",
             interval: .seconds(3600))
     }
 
@@ -108,8 +115,19 @@ struct ReadingsSource: Sendable {
         case .v2, .auto: return try fluxSeries(fluxLatestScript(for: user, range: range, since: since))
         case .v1: return try influxQLSeries(influxQLLatest(for: user, range: range, since: since))
         case .v3:
-            return try timed("SQL latest on \(influx.configuration.database)") { () throws(InfluxError) in
-                try sql.latest(for: user, range: range, database: influx.configuration.database, since: since)
+            let database = influx.configuration.database
+            do {
+                let cached = try timed("SQL last-value caches on \(database)") { () throws(InfluxError) in
+                    try sql.cachedLatest(for: user, database: database)
+                }
+                // The caches keep a device's last reading however old; the page shows its range only.
+                let start = Date().timeIntervalSince1970 - range.seconds
+                return cached.filter { ($0.times.last ?? 0) >= start }
+            } catch {
+                lastValueCacheFallback.record(["database": database, "error": error.description])
+            }
+            return try timed("SQL latest on \(database)") { () throws(InfluxError) in
+                try sql.latest(for: user, range: range, database: database, since: since)
             }
         }
     }

@@ -4,6 +4,9 @@ import InfluxClient
 /// never as SQL text; the only names in the text are the sensor catalog's measurements, which are
 /// letters, digits and `_` by construction, one table each in 3.x.
 struct SQLReadings: Sendable {
+    /// The last-value cache setup makes on each sensor table (keys `user`, `device_id`; `reading`).
+    static let lastValueCache = "plantbuddy_latest"
+
     let influx: InfluxDBClient
     let catalog: SensorCatalog
 
@@ -17,6 +20,15 @@ struct SQLReadings: Sendable {
             "SELECT '\(table)' AS measurement, device_id, date_bin(\(window), time) AS bucket_start, "
                 + "avg(reading) AS reading FROM \"\(table)\" WHERE \"user\" = $user AND \(lowerBound(range, since)) "
                 + "GROUP BY device_id, bucket_start"
+        }
+    }
+
+    /// Each series' last reading as sent, with its own time, from the last-value caches setup made
+    /// (InfluxDB keeps them in memory): no table is scanned. Throws when there are none (then `latest`).
+    func cachedLatest(for user: String, database: String) throws(InfluxError) -> [ReadingSeries] {
+        try union(database: database, user: user, since: nil, orderedBy: nil) { table in
+            "SELECT '\(table)' AS measurement, device_id, time AS bucket_start, reading "
+                + "FROM last_cache('\(table)', '\(Self.lastValueCache)') WHERE \"user\" = $user"
         }
     }
 
