@@ -41,23 +41,34 @@ import WriteAheadLog
         }
     }
 
-    /// 422 (a schema limit) refuses the lines for good; 401 keeps them for when the token is fixed.
+    /// A 400 that names no lines (the whole batch refused) and 422 (a schema limit) refuse the lines
+    /// for good, found line by line; 401 and 404 keep them until the token or database is fixed.
     @Test func refusalsFollowTheSameRulesAsOnOtherVersions() throws {
         let influx = try InfluxDB3StandIn()
         defer { influx.stop() }
-        influx.failWrites(with: HTTPStatus(code: 422, reason: "Unprocessable Entity"))
         try withGateway(influxURL: influx.url, database: "plants", configure: { $0.influx.api = .v3 }) { gateway in
             let token = try gateway.app.users.add("limits")
-            #expect(try gateway.post("01SM100\n01HU300", token: token).status == 204)
-            try gateway.waitUntilDelivered()
-            #expect(try gateway.get("/metrics").bodyText.contains("plantbuddy_lines_dead_lettered_total 2"))
-            influx.failWrites(with: .unauthorized)
-            #expect(try gateway.post("01SM101", token: token).status == 204)
-            try waitUntil("the write was refused") { influx.requests.count >= 4 }
-            #expect(gateway.app.buffer.status.bufferedLines == 1, "kept until the token is fixed")
-            influx.failWrites(with: nil)
-            try gateway.waitUntilDelivered()
-            #expect(influx.written.count == 1)
+            var deadLettered = 0
+            for status in [HTTPStatus.badRequest, HTTPStatus(code: 422, reason: "Unprocessable Entity")] {
+                influx.failWrites(with: status)
+                #expect(try gateway.post("01SM100\n01HU300", token: token).status == 204)
+                try gateway.waitUntilDelivered()
+                deadLettered += 2
+                #expect(
+                    try gateway.get("/metrics").bodyText.contains(
+                        "plantbuddy_lines_dead_lettered_total \(deadLettered)"),
+                    "\(status.code)")
+            }
+            for status in [HTTPStatus.unauthorized, .notFound] {
+                influx.failWrites(with: status)
+                let before = influx.requests.count
+                #expect(try gateway.post("01SM101", token: token).status == 204)
+                try waitUntil("the write was refused") { influx.requests.count > before }
+                #expect(gateway.app.buffer.status.bufferedLines == 1, "\(status.code): kept until fixed")
+                influx.failWrites(with: nil)
+                try gateway.waitUntilDelivered()
+            }
+            #expect(influx.written.count == 2)
         }
     }
 
