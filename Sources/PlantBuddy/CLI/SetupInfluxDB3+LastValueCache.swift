@@ -5,7 +5,7 @@ import InfluxClient
 /// sensor that never sent is said and left for the next run.
 extension SetupInfluxDB3 {
     func ensureLastValueCaches() throws(Setup.Failure) {
-        let cached = try existingLastValueCaches()
+        let cached = existingLastValueCaches()
         let tables = try tablesWithData()
         for table in configuration.sensors.measurements.values.sorted() {
             if cached.contains(table) {
@@ -15,24 +15,26 @@ extension SetupInfluxDB3 {
             } else if dryRun {
                 say("would create last-value cache \(SQLReadings.lastValueCache) on \(table)")
             } else {
-                _ = try http.call(
+                let answer = try http.call(
                     "POST", "/api/v3/configure/last_cache",
                     json: [
                         "db": configuration.influx.database, "table": table, "name": SQLReadings.lastValueCache,
                         "key_columns": ["user", "device_id"], "value_columns": ["reading"], "count": 1,
                         "ttl": configuration.rawRetention.components.seconds,
                     ], expect: [200, 201, 204, 409])
-                say("created last-value cache \(SQLReadings.lastValueCache) on \(table)")
+                say(
+                    answer.status == 409
+                        ? "last-value cache \(SQLReadings.lastValueCache) on \(table) exists"
+                        : "created last-value cache \(SQLReadings.lastValueCache) on \(table)")
             }
         }
     }
 
-    /// The tables that hold Plant Buddy's cache, from `system.last_caches`.
-    private func existingLastValueCaches() throws(Setup.Failure) -> Set<String> {
+    /// The tables that hold Plant Buddy's cache, from `system.last_caches`; none when it cannot be
+    /// listed (creating a cache that exists is answered 409, which says so just as well).
+    private func existingLastValueCaches() -> Set<String> {
         var tables: Set<String> = []
-        try listing(
-            "SELECT \"table\", name FROM system.last_caches", columns: ["table", "name"]
-        ) { row in
+        try? listing("SELECT \"table\", name FROM system.last_caches", columns: ["table", "name"]) { row in
             if row[1].text == SQLReadings.lastValueCache, let table = row[0].text { tables.insert(table) }
         }
         return tables
