@@ -127,7 +127,7 @@ func serveInflux(csvPath: String?, port: UInt16, version: String) throws -> Neve
 }
 
 /// A loopback InfluxDB 3 answering the gateway's SQL from files: the tables, the chart's series
-/// (`series`), the latest readings (`latest`), all as `jsonl`.
+/// (`series`), the latest readings (`latest`, for the last-value cache or the latest query), all as `jsonl`.
 func serveInfluxDB3(seriesPath: String, latestPath: String, port: UInt16) throws -> Never {
     let series = try [UInt8](Data(contentsOf: URL(fileURLWithPath: seriesPath)))
     let latest = try [UInt8](Data(contentsOf: URL(fileURLWithPath: latestPath)))
@@ -140,7 +140,8 @@ func serveInfluxDB3(seriesPath: String, latestPath: String, port: UInt16) throws
     }
     router.addNonBlocking(.post, "/api/v3/query_sql") { request, reply in
         let query = String(decoding: request.body, as: UTF8.self)
-        let body = query.contains("information_schema") ? tables : query.contains("row_number") ? latest : series
+        let isLatest = query.contains("row_number") || query.contains("last_cache(")
+        let body = query.contains("information_schema") ? tables : isLatest ? latest : series
         reply.send(HTTPResponse(status: .ok, headers: ["Content-Type": "application/jsonl"], body: body))
     }
     var configuration = HTTPServerConfiguration()
