@@ -117,6 +117,10 @@ import Testing
             Self.check(try post("/notify", "{bad", [("Authorization", "secret")]), "post", "/notify")
             Self.check(try post("/notify", status, [("Authorization", "wrong")]), "post", "/notify")
             Self.check(try gateway.get("/health"), "get", "/health")
+            Self.check(try gateway.get("/ping"), "get", "/ping")
+            let form = [("Content-Type", "application/x-www-form-urlencoded")]
+            Self.check(try post("/query", "q=CREATE+DATABASE+telegraf", form), "post", "/query")
+            Self.check(try post("/query", "q=SELECT+*+FROM+m", form), "post", "/query")
         }
         let closed = try ClosedPort()
         try withGateway(influxURL: "http://127.0.0.1:\(closed.port)", database: "unused") { gateway in
