@@ -9,17 +9,16 @@ public enum WriteRemedy: Equatable, Sendable {
     /// The lines themselves are refused (another 4xx: malformed, a field type conflict): sending
     /// them again cannot help.
     case refuseLines
-    /// InfluxDB wrote the batch except these lines (0-based within what was sent), refused for good:
-    /// set them aside, nothing to send again.
-    case setAside(lines: [Int], reasons: [String])
+    /// InfluxDB wrote the batch except these lines, refused for good: set them aside, nothing to
+    /// send again.
+    case setAside([RefusedLine])
 }
 
 extension InfluxError {
     public var writeRemedy: WriteRemedy {
         switch self {
         case .unreachable, .invalidResponse, .queryFailed: .retry(afterSeconds: nil)
-        case .partiallyWritten(let refused):
-            .setAside(lines: refused.map { $0.number - 1 }, reasons: refused.map(\.message))
+        case .partiallyWritten(let refused): .setAside(refused)
         case .server(let status, _, let retryAfter):
             switch status {
             case 401, 403, 404: .fixConfiguration

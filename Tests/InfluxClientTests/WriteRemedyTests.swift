@@ -15,6 +15,10 @@ import Testing
         (.server(status: 400, message: "partial write: field type conflict", retryAfter: nil), .refuseLines),
         (.server(status: 413, message: "too large", retryAfter: nil), .refuseLines),
         (.server(status: 422, message: "unprocessable", retryAfter: nil), .refuseLines),
+        (
+            .partiallyWritten(refused: [RefusedLine(number: 2, message: "No fields were provided")]),
+            .setAside([RefusedLine(number: 2, message: "No fields were provided")])
+        ),
     ])
     func eachFailureHasOneRemedy(error: InfluxError, remedy: WriteRemedy) {
         #expect(error.writeRemedy == remedy)

@@ -137,13 +137,15 @@ final class Forwarder: Sendable {
                     } else {
                         guard pause(for: policy.retryMax) else { return false }
                     }
-                case .setAside(let refused, let reasons):
+                case .setAside(let refused):
                     // InfluxDB 3 kept the rest: only the lines it named are set aside, nothing is resent.
                     if lines == nil { lines = whole.split(separator: UInt8(ascii: "\n")) }
                     let sentLines = lines![range]
-                    let kept = zip(refused, reasons).filter { sentLines.indices.contains(range.lowerBound + $0.0) }
-                    let setAside = kept.allSatisfy { index, reason in
-                        deadLetter(sentLines[range.lowerBound + index], status: 400, reason: reason)
+                    // Line numbers count from 1 within the request's body, which holds `range`.
+                    let named = refused.filter { sentLines.indices.contains(range.lowerBound + $0.number - 1) }
+                    let setAside = named.allSatisfy { line in
+                        deadLetter(
+                            sentLines[range.lowerBound + line.number - 1], status: error.status, reason: line.message)
                     }
                     guard setAside else {
                         // Sent again once the file can be written: InfluxDB overwrites the same points.
@@ -152,7 +154,7 @@ final class Forwarder: Sendable {
                     }
                     bisector.settle()
                     metrics.increment("plantbuddy_batches_sent_total")
-                    metrics.increment("plantbuddy_points_written_total", by: Double(range.count - kept.count))
+                    metrics.increment("plantbuddy_points_written_total", by: Double(range.count - named.count))
                 case .retry(let retryAfter):
                     failures += 1
                     guard retry(range, error, attempt: failures, retryAfter: retryAfter, operatorMustAct: false) else {
