@@ -28,8 +28,13 @@ struct FluxTextTests {
             graphScript: graph, latestScript: latest, catalog: .standard, downsampledBucket: text,
             logger: Logger(level: .error))
         for range in GraphRange.allCases {
+            // As the page sends them: over the range, and from a time (the raw completion of the
+            // downsampled chart; the latest readings from the chart's last windows).
+            let since = 1_764_669_600.5
             for script in [
                 source.fluxScript(for: text, range: range), source.fluxLatestScript(for: text, range: range),
+                source.fluxScript(for: text, range: range, raw: true, since: since),
+                source.fluxLatestScript(for: text, range: range, since: since),
             ] {
                 #expect(try FluxCheck.errors(in: script) == [], "\(range.rawValue): \(script)")
             }
