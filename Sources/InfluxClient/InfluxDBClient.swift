@@ -31,7 +31,7 @@ public final class InfluxDBClient: Sendable {
     }
 
     /// `X-Influxdb-Version` to API: `3.x` (Core, Enterprise), `2.x`/`v2.x` or Cloud's, else 1.x.
-    public static func api(forVersion version: String) -> InfluxAPI {
+    static func api(forVersion version: String) -> InfluxAPI {
         let digits = version.drop { !$0.isNumber }
         if digits.hasPrefix("3.") { return .v3 }
         return digits.hasPrefix("2.") || version.lowercased().contains("cloud") ? .v2 : .v1

@@ -101,14 +101,8 @@ final class GatewayAlerts: Sendable {
     /// On 3.x: whether `plantbuddy setup` installed the alerts plugin's trigger (and it is enabled);
     /// a server that cannot list triggers (no processing engine) has none.
     private func alertPluginInstalled() -> Bool {
-        var installed = false
-        try? influx.sql(
-            "SELECT trigger_name, disabled FROM system.processing_engine_triggers",
-            database: influx.configuration.database, columns: ["trigger_name", "disabled"]
-        ) { row in
-            if row[0].text?.hasPrefix("plantbuddy_alerts_") == true, row[1] != .bool(true) { installed = true }
-        }
-        return installed
+        let triggers = (try? ProcessingEngineTrigger.installed(on: influx.configuration.database, influx: influx)) ?? []
+        return triggers.contains { $0.name.hasPrefix(ProcessingEngineTrigger.alertsPrefix) && !$0.disabled }
     }
 
     /// On the queue, then again every tick: the rules that changed, into the buffer like readings.

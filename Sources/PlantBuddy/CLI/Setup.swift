@@ -1,4 +1,3 @@
-import CurlClient
 import Foundation
 import InfluxClient
 
@@ -34,7 +33,13 @@ struct Setup {
                 description: "INFLUX_DOWNSAMPLED_BUCKET: setup downsamples the readings there; set a name")
         }
         let client = InfluxDBClient(configuration: configuration.influx)
-        switch try version() {
+        let api: InfluxAPI
+        do {
+            api = try client.api()
+        } catch {
+            throw Failure(description: "INFLUX_URL: InfluxDB at \(influx.url) does not answer /ping: \(error)")
+        }
+        switch api {
         case .v1:
             return try SetupInfluxDB1(configuration: configuration, dryRun: dryRun, say: say, client: client).run()
         case .v3:
@@ -77,8 +82,7 @@ struct Setup {
     /// its imports, as Flux literals.
     func taskPrograms() throws -> [String] {
         let notifyURL =
-            (configuration.publicURL.hasSuffix("/")
-                ? String(configuration.publicURL.dropLast()) : configuration.publicURL) + "/notify"
+            Configuration.url(configuration.publicURL, path: "/notify")
         let checkIDs: [(name: String, value: String)] = [
             ("threshold_check_id", Flux.stringLiteral(Self.thresholdCheckID)),
             ("silence_check_id", Flux.stringLiteral(Self.silenceCheckID)),
@@ -110,16 +114,6 @@ struct Setup {
             }
             return Flux.program(script, defining: task.definitions)
         }
-    }
-
-    /// Which InfluxDB answers, from its `/ping`: 1.x gets retention policies and a continuous query,
-    /// 3.x databases and processing-engine triggers, 2.x and Cloud buckets and tasks.
-    private func version() throws -> InfluxAPI {
-        let response = try http.send("GET", "/ping", body: nil)
-        guard (200..<300).contains(response.status) else {
-            throw Failure(description: "InfluxDB at \(influx.url) answered /ping with \(response.status)")
-        }
-        return InfluxDBClient.api(forVersion: response.header("X-Influxdb-Version") ?? "unknown")
     }
 
     private func findOrg() throws -> String {

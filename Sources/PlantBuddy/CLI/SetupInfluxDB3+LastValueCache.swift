@@ -6,7 +6,12 @@ import InfluxClient
 extension SetupInfluxDB3 {
     func ensureLastValueCaches() throws(Setup.Failure) {
         let cached = existingLastValueCaches()
-        let tables = try tablesWithData()
+        let tables: [String]
+        do {
+            tables = try SQLReadings(influx: client, catalog: configuration.sensors).existingTables(in: raw)
+        } catch {
+            throw Setup.Failure(description: "InfluxDB at \(configuration.influx.url) cannot list its tables: \(error)")
+        }
         for table in configuration.sensors.measurements.values.sorted() {
             if cached.contains(table) {
                 say("last-value cache \(SQLReadings.lastValueCache) on \(table) exists")
@@ -34,18 +39,9 @@ extension SetupInfluxDB3 {
     /// listed (creating a cache that exists is answered 409, which says so just as well).
     private func existingLastValueCaches() -> Set<String> {
         var tables: Set<String> = []
-        try? listing("SELECT \"table\", name FROM system.last_caches", columns: ["table", "name"]) { row in
+        try? client.sql("SELECT \"table\", name FROM system.last_caches", database: raw, columns: ["table", "name"]) {
+            row in
             if row[1].text == SQLReadings.lastValueCache, let table = row[0].text { tables.insert(table) }
-        }
-        return tables
-    }
-
-    private func tablesWithData() throws(Setup.Failure) -> Set<String> {
-        var tables: Set<String> = []
-        try listing(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox'", columns: ["table_name"]
-        ) { row in
-            if let table = row[0].text { tables.insert(table) }
         }
         return tables
     }

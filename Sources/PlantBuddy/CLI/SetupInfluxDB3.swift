@@ -62,18 +62,17 @@ struct SetupInfluxDB3 {
         let tables = configuration.sensors.measurements.values.sorted().joined(separator: ",")
         var triggers = [
             PluginTrigger(
-                plugin: PluginTrigger.downsample, prefix: "plantbuddy_downsample_", specification: "every:10m",
+                plugin: PluginTrigger.downsample, prefix: ProcessingEngineTrigger.downsamplePrefix,
+                specification: "every:10m",
                 arguments: ["target_database": downsampled, "tables": tables, "window_seconds": "600"])
         ]
         if !configuration.publicURL.isEmpty {
-            let base =
-                configuration.publicURL.hasSuffix("/")
-                ? String(configuration.publicURL.dropLast()) : configuration.publicURL
             triggers.append(
                 PluginTrigger(
-                    plugin: PluginTrigger.alerts, prefix: "plantbuddy_alerts_", specification: "every:1m",
+                    plugin: PluginTrigger.alerts, prefix: ProcessingEngineTrigger.alertsPrefix,
+                    specification: "every:1m",
                     arguments: [
-                        "notify_url": base + "/notify", "tables": tables,
+                        "notify_url": Configuration.url(configuration.publicURL, path: "/notify"), "tables": tables,
                         "lookback_seconds": String(configuration.alertLimits.maxSilenceSeconds),
                     ]))
         }
@@ -96,7 +95,7 @@ struct SetupInfluxDB3 {
         }
     }
 
-    private func ensure(_ trigger: PluginTrigger, installed: [InstalledTrigger]) throws(Setup.Failure) {
+    private func ensure(_ trigger: PluginTrigger, installed: [ProcessingEngineTrigger]) throws(Setup.Failure) {
         let path = configuration.pluginsDirectory + "/" + trigger.plugin
         guard let content = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw Setup.Failure(description: "PLANTBUDDY_PLUGINS_DIR: cannot read \(path)")
@@ -140,33 +139,12 @@ struct SetupInfluxDB3 {
     }
 
     /// Plant Buddy's triggers on the raw database, as `system.processing_engine_triggers` lists them.
-    private func installedTriggers() throws(Setup.Failure) -> [InstalledTrigger] {
-        var found: [InstalledTrigger] = []
-        try listing(
-            "SELECT trigger_name, disabled FROM system.processing_engine_triggers",
-            columns: ["trigger_name", "disabled"]
-        ) { row in
-            if let name = row[0].text, name.hasPrefix("plantbuddy_") {
-                found.append(InstalledTrigger(name: name, disabled: row[1] == .bool(true)))
-            }
-        }
-        return found
-    }
-
-    /// Rows of a listing query on the raw database; a database that does not exist yet lists nothing.
-    func listing(_ query: String, columns: [String], _ onRow: ([JSONScalar]) -> Void) throws(Setup.Failure) {
+    private func installedTriggers() throws(Setup.Failure) -> [ProcessingEngineTrigger] {
         do {
-            try client.sql(query, database: raw, columns: columns, onRow)
+            return try ProcessingEngineTrigger.installed(on: raw, influx: client)
         } catch {
-            if dryRun, SQLReadings.isMissingDatabase(error) { return }
-            throw Setup.Failure(
-                description: "InfluxDB at \(configuration.influx.url) cannot answer `\(query)`: \(error)")
+            if dryRun, SQLReadings.isMissingDatabase(error) { return [] }
+            throw Setup.Failure(description: "InfluxDB at \(configuration.influx.url) cannot list triggers: \(error)")
         }
-    }
-
-    /// A trigger as `system.processing_engine_triggers` lists it.
-    private struct InstalledTrigger {
-        let name: String
-        let disabled: Bool
     }
 }

@@ -132,3 +132,10 @@ struct SMTPSettings: Equatable {
     var username = ""
     var password = ""
 }
+
+extension Configuration {
+    /// `base` (a public URL such as `PLANTBUDDY_PUBLIC_URL`) with `path` after it, one slash between.
+    static func url(_ base: String, path: String) -> String {
+        (base.hasSuffix("/") ? String(base.dropLast()) : base) + path
+    }
+}

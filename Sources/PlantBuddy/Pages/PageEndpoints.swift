@@ -178,7 +178,7 @@ struct PageEndpoints: Sendable {
 
     private func writeURL(_ request: HTTPRequest) -> String {
         if !publicURL.isEmpty {
-            return (publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL) + "/write"
+            return Configuration.url(publicURL, path: "/write")
         }
         return "http://\(request.headers["Host"] ?? "this-gateway")/write"
     }

@@ -124,6 +124,8 @@ struct ReadingsSource: Sendable {
                 let start = Date().timeIntervalSince1970 - range.seconds
                 return cached.filter { ($0.times.last ?? 0) >= start }
             } catch {
+                // 3.x refuses the query while a cache is missing; any other failure is the page's error.
+                guard case .server = error else { throw error }
                 lastValueCacheFallback.record(["database": database, "error": error.description])
             }
             return try timed("SQL latest on \(database)") { () throws(InfluxError) in

@@ -1,4 +1,5 @@
 import InfluxClient
+import Synchronization
 
 /// A user's series from InfluxDB 3 in SQL. The user and the time bound travel as query parameters,
 /// never as SQL text; the only names in the text are the sensor catalog's measurements, which are
@@ -9,6 +10,12 @@ struct SQLReadings: Sendable {
 
     let influx: InfluxDBClient
     let catalog: SensorCatalog
+    private let knownTables = KnownTables()
+
+    init(influx: InfluxDBClient, catalog: SensorCatalog) {
+        self.influx = influx
+        self.catalog = catalog
+    }
 
     /// Per measurement and device, the mean of each window (`date_bin`, stamped with its start),
     /// in `database`, from `since` (seconds) or the whole range; no database or table yet: none.
@@ -55,14 +62,22 @@ struct SQLReadings: Sendable {
         var parameters: [String: JSONParameter] = ["user": .string(user)]
         if let since { parameters["since"] = .integer(Int64((since * 1000).rounded(.down))) }
         var collector = SQLSeriesCollector()
-        try influx.sql(query, database: database, parameters: parameters, columns: SQLSeriesCollector.columns) {
-            collector.add($0)
+        do {
+            try influx.sql(query, database: database, parameters: parameters, columns: SQLSeriesCollector.columns) {
+                collector.add($0)
+            }
+        } catch {
+            knownTables.byDatabase.withLock { $0[database] = nil }  // a table may be gone: ask again
+            throw error
         }
         return collector.series
     }
 
     /// The catalog's measurements that have a table in `database`, sorted; none when it does not exist.
+    /// Asked of `information_schema` until every one of them has a table, then remembered.
     func existingTables(in database: String) throws(InfluxError) -> [String] {
+        let wanted = Set(catalog.measurements.values)
+        if let known = knownTables.byDatabase.withLock({ $0[database] }), known == wanted { return known.sorted() }
         var names: Set<String> = []
         do {
             try influx.sql(
@@ -75,7 +90,9 @@ struct SQLReadings: Sendable {
             if Self.isMissingDatabase(error) { return [] }
             throw error
         }
-        return catalog.measurements.values.filter(names.contains).sorted()
+        let found = wanted.intersection(names)
+        if found == wanted { knownTables.byDatabase.withLock { $0[database] = found } }
+        return found.sorted()
     }
 
     /// 3.x's answer for a database that does not exist (yet): 404 `database not found`.
@@ -87,4 +104,10 @@ struct SQLReadings: Sendable {
         since == nil
             ? "time >= now() - INTERVAL '\(Int(range.seconds)) seconds'" : "time >= to_timestamp_millis($since)"
     }
+}
+
+/// The sensor tables seen in each database. Plant Buddy never drops one, so once all exist no page
+/// asks `information_schema` again; a failed query forgets them.
+private final class KnownTables: Sendable {
+    let byDatabase = Mutex<[String: Set<String>]>([:])
 }
