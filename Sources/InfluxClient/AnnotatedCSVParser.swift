@@ -14,9 +14,7 @@ public struct AnnotatedCSVParser {
     private var line = 1
 
     // The current block: annotations, header, and what follows from them.
-    private var datatypes: [String]?
-    private var groups: [String]?
-    private var defaults: [String]?
+    private var annotations = CSVAnnotations()
     private var header: [String]?
     private var isErrorBlock = false
     private var kinds: [CSVColumnKind] = []
@@ -245,9 +243,7 @@ public struct AnnotatedCSVParser {
             tableKeyChanged = true
             try emitTableIfNew(line: line, emit)
         }
-        datatypes = nil
-        groups = nil
-        defaults = nil
+        annotations = CSVAnnotations()
         header = nil
         isErrorBlock = false
         currentTable = nil
@@ -264,13 +260,7 @@ public struct AnnotatedCSVParser {
         let firstCell = cells[fields[0]]
         if firstCell.first == UInt8(ascii: "#") {
             if header != nil { try endBlock(emit) }  // annotations after data start a new block
-            let values = (1..<fields.count).map { text(cells, $0) }
-            switch text(cells, 0) {
-            case "#datatype": datatypes = values
-            case "#group": groups = values
-            case "#default": defaults = values
-            default: break  // unknown annotations are ignored, as Flux's own decoder does
-            }
+            annotations.record(text(cells, 0), values: (1..<fields.count).map { text(cells, $0) })
             return
         }
         guard header != nil else {
@@ -285,7 +275,7 @@ public struct AnnotatedCSVParser {
             throw .malformed(line: rowLine, reason: "row has \(fields.count - 1) cells, header has \(columnCount)")
         }
         if isErrorBlock {
-            let message = fields[1].isEmpty ? defaults?.first ?? "" : text(cells, 1)
+            let message = fields[1].isEmpty ? annotations.firstDefault ?? "" : text(cells, 1)
             let reference = header?.firstIndex(of: "reference").map { text(cells, $0 + 1) } ?? ""
             throw .query(message: message, reference: reference)
         }
@@ -304,11 +294,7 @@ public struct AnnotatedCSVParser {
         resultColumn = names.firstIndex(of: "result")
         tableColumn = names.firstIndex(of: "table")
         tableKeyChanged = true
-        columns = names.indices.map { index in
-            CSVColumn(
-                name: names[index], type: datatypes?[safe: index] ?? "string", group: groups?[safe: index] == "true",
-                defaultValue: defaults?[safe: index] ?? "")
-        }
+        columns = annotations.columns(named: names)
         kinds = columns.map { CSVColumnKind($0.type) }
         // Strings and group-key columns repeat row after row; numbers and times of readings do not.
         cached = columns.indices.map { index in
@@ -397,8 +383,4 @@ public struct AnnotatedCSVParser {
         let text = String(decoding: cell, as: UTF8.self)
         throw .malformed(line: line, reason: "'\(text)' is not a valid \(columns[column].type)")
     }
-}
-
-extension Array {
-    fileprivate subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
