@@ -15,8 +15,8 @@ public final class Metrics: Sendable {
     private struct Family {
         var help: String
         var kind: Kind
-        var samples: [String: Double] = [:]  // rendered label set -> value
-        var histograms: [String: Histogram] = [:]  // rendered label set -> observations
+        var samples: [String: Int] = [:]  // rendered label set -> slot in `Registry.values`
+        var histograms: [String: Int] = [:]  // rendered label set -> slot in `Registry.histograms`
     }
 
     /// Counts per bucket (not cumulative; rendering adds them up), so an observation is one increment.
@@ -32,28 +32,60 @@ public final class Metrics: Sendable {
         }
     }
 
-    private let families = Mutex<[String: Family]>([:])
+    /// Names and label sets find their slot once; a resolved `Series` updates its slot directly.
+    private struct Registry {
+        var families: [String: Family] = [:]
+        var values: [Double] = []
+        var histograms: [Histogram] = []
+
+        mutating func valueSlot(_ name: String, _ labels: String, kind: Kind) -> Int {
+            if let slot = families[name]?.samples[labels] { return slot }
+            values.append(0)
+            families[name, default: Family(help: name, kind: kind)].samples[labels] = values.count - 1
+            return values.count - 1
+        }
+
+        mutating func histogramSlot(_ name: String, _ labels: String) -> Int {
+            if let slot = families[name]?.histograms[labels] { return slot }
+            histograms.append(Histogram())
+            families[name, default: Family(help: name, kind: .histogram)].histograms[labels] = histograms.count - 1
+            return histograms.count - 1
+        }
+    }
+
+    private let registry = Mutex(Registry())
     private let renderHooks = Mutex<[@Sendable () -> Void]>([])
 
     public init() {}
 
     /// Declares a metric so it renders (with value 0 when unlabelled) before anything happened.
     public func describe(_ name: String, _ kind: Kind, help: String) {
-        families.withLock { families in
-            if families[name] == nil {
-                families[name] = Family(help: help, kind: kind)
+        registry.withLock { registry in
+            if registry.families[name] == nil {
+                registry.families[name] = Family(help: help, kind: kind)
             }
         }
     }
 
-    /// One metric with its labels, rendered once: hot paths resolve it ahead and skip the label work.
-    public struct Series: Hashable, Sendable {
-        let name: String
-        let labels: String
+    /// One counter with its labels, resolved once: hot paths keep it and skip the name and label
+    /// lookups (each was a few string hashes per request).
+    public struct Series: Sendable {
+        fileprivate let slot: Int
+    }
+
+    /// One histogram with its labels, resolved once.
+    public struct HistogramSeries: Sendable {
+        fileprivate let slot: Int
     }
 
     public func series(_ name: String, _ labels: [String: String] = [:]) -> Series {
-        Series(name: name, labels: Self.labelText(labels))
+        let labels = Self.labelText(labels)
+        return Series(slot: registry.withLock { $0.valueSlot(name, labels, kind: .counter) })
+    }
+
+    public func histogram(_ name: String, _ labels: [String: String] = [:]) -> HistogramSeries {
+        let labels = Self.labelText(labels)
+        return HistogramSeries(slot: registry.withLock { $0.histogramSlot(name, labels) })
     }
 
     public func increment(_ name: String, _ labels: [String: String] = [:], by amount: Double = 1) {
@@ -61,40 +93,35 @@ public final class Metrics: Sendable {
     }
 
     public func increment(_ series: Series, by amount: Double = 1) {
-        families.withLock { families in
-            families[series.name, default: Family(help: series.name, kind: .counter)].samples[
-                series.labels, default: 0] +=
-                amount
-        }
+        registry.withLock { $0.values[series.slot] += amount }
     }
 
     public func set(_ name: String, _ labels: [String: String] = [:], to value: Double) {
         let key = Self.labelText(labels)
-        families.withLock { families in
-            families[name, default: Family(help: name, kind: .gauge)].samples[key] = value
+        registry.withLock { registry in
+            registry.values[registry.valueSlot(name, key, kind: .gauge)] = value
         }
     }
 
     /// Sets one sample and drops the family's others: for "info" gauges whose labels carry the
-    /// current state (such as the last error's message).
+    /// current state (such as the last error's message). The family keeps its one slot.
     public func replace(_ name: String, _ labels: [String: String], with value: Double) {
         let key = Self.labelText(labels)
-        families.withLock { families in
-            families[name, default: Family(help: name, kind: .gauge)].samples = [key: value]
+        registry.withLock { registry in
+            let slot = registry.families[name]?.samples.values.first ?? registry.valueSlot(name, key, kind: .gauge)
+            registry.families[name]?.samples = [key: slot]
+            registry.values[slot] = value
         }
     }
 
     /// Records one observation in a histogram (cumulative `_bucket{le}`, `_sum`, `_count`).
     public func observe(_ name: String, _ labels: [String: String] = [:], value: Double) {
-        observe(series(name, labels), value: value)
+        observe(histogram(name, labels), value: value)
     }
 
-    public func observe(_ series: Series, value: Double) {
+    public func observe(_ series: HistogramSeries, value: Double) {
         let bucket = Self.latencyBuckets.firstIndex { value <= $0 }
-        families.withLock { families in
-            families[series.name, default: Family(help: series.name, kind: .histogram)]
-                .histograms[series.labels, default: Histogram()].record(value, inBucket: bucket)
-        }
+        registry.withLock { $0.histograms[series.slot].record(value, inBucket: bucket) }
     }
 
     /// Runs `hook` before every render, to refresh gauges that are read rather than pushed
@@ -106,19 +133,19 @@ public final class Metrics: Sendable {
     /// The whole registry in Prometheus text format 0.0.4.
     public func render() -> String {
         for hook in renderHooks.withLock({ $0 }) { hook() }
-        let snapshot = families.withLock { $0 }
+        let snapshot = registry.withLock { $0 }
         var text = ""
-        for name in snapshot.keys.sorted() {
-            let family = snapshot[name]!
+        for name in snapshot.families.keys.sorted() {
+            let family = snapshot.families[name]!
             text += "# HELP \(name) \(family.help)\n# TYPE \(name) \(family.kind.rawValue)\n"
             if family.samples.isEmpty && family.histograms.isEmpty {
                 text += "\(name) 0\n"
             }
             for labels in family.samples.keys.sorted() {
-                text += "\(name)\(labels) \(Self.number(family.samples[labels]!))\n"
+                text += "\(name)\(labels) \(Self.number(snapshot.values[family.samples[labels]!]))\n"
             }
             for labels in family.histograms.keys.sorted() {
-                text += Self.render(family.histograms[labels]!, name: name, labels: labels)
+                text += Self.render(snapshot.histograms[family.histograms[labels]!], name: name, labels: labels)
             }
         }
         return text

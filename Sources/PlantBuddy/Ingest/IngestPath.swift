@@ -16,6 +16,8 @@ struct IngestPath: Sendable {
     let bufferFailures: RepeatedFailure
     /// A device sending malformed lines on every request is one line, then a count.
     let badLines: RepeatedFailure
+    /// Counted on every write: resolved once.
+    private let linesAccepted: Metrics.Series
 
     init(
         users: UserStore, log: WriteAheadLog, alerts: GatewayAlerts, logger: Logger, metrics: Metrics,
@@ -26,6 +28,7 @@ struct IngestPath: Sendable {
         self.alerts = alerts
         self.logger = logger
         self.metrics = metrics
+        linesAccepted = metrics.series("plantbuddy_lines_accepted_total")
         refusedTokens = RepeatedFailure(
             logger: logger, level: .warning, message: "write refused: missing or unknown token",
             interval: repeatInterval)
@@ -81,7 +84,7 @@ struct IngestPath: Sendable {
 
     /// Counts a write's kept and refused lines, and logs the first refusal's reason.
     func record(accepted: Int, rejected: Int, firstError: String?, user: String) {
-        metrics.increment("plantbuddy_lines_accepted_total", by: Double(accepted))
+        metrics.increment(linesAccepted, by: Double(accepted))
         guard rejected > 0 else { return }
         metrics.increment("plantbuddy_lines_rejected_total", by: Double(rejected))
         badLines.record([

@@ -10,7 +10,7 @@ final class RequestObserver: HTTPResponder {
     let metrics: Metrics
     let logger: Logger
     /// Series per route and status, resolved once: this runs for every request.
-    private let series = Mutex<[RouteStatus: (requests: Metrics.Series, duration: Metrics.Series)]>([:])
+    private let series = Mutex<[RouteStatus: (requests: Metrics.Series, duration: Metrics.HistogramSeries)]>([:])
 
     private struct RouteStatus: Hashable {
         let route: String
@@ -57,12 +57,12 @@ final class RequestObserver: HTTPResponder {
         return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + String(fraction)
     }
 
-    private func series(route: String, status: Int) -> (requests: Metrics.Series, duration: Metrics.Series) {
+    private func series(route: String, status: Int) -> (requests: Metrics.Series, duration: Metrics.HistogramSeries) {
         let key = RouteStatus(route: route, status: status)
         if let known = series.withLock({ $0[key] }) { return known }
         let resolved = (
             metrics.series("plantbuddy_http_requests_total", ["route": route, "status": String(status)]),
-            metrics.series("plantbuddy_http_request_duration_seconds", ["route": route])
+            metrics.histogram("plantbuddy_http_request_duration_seconds", ["route": route])
         )
         series.withLock { $0[key] = resolved }
         return resolved
