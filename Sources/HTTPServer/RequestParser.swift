@@ -86,24 +86,23 @@ struct RequestParser {
             leadingBlankBytes += 2
             scanOffset = leadingBlankBytes
         }
+        // Line by line with memchr (this runs for every request): a line is complete at its LF, which
+        // must follow a CR, and holds no other CR.
         var lineStart = scanOffset
-        var index = scanOffset
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == .cr {
-                guard index + 1 < bytes.count else { break }
-                guard bytes[index + 1] == .lf else { throw .bad("bare CR in request head") }
-                index += 2
-                if lineStart == leadingBlankBytes, index - leadingBlankBytes > limits.maxRequestLineBytes {
-                    throw HTTPParseError(status: .uriTooLong, reason: "request line too long")
-                }
-                if index - lineStart == 2 { return index }
-                lineStart = index
-                scanOffset = index
-                continue
+        while let lf = Self.first(.lf, in: bytes, from: lineStart) {
+            if Self.first(.cr, in: bytes, from: lineStart, to: lf - 1) != nil { throw .bad("bare CR in request head") }
+            guard lf > lineStart, bytes[lf - 1] == .cr else { throw .bad("bare LF in request head") }
+            let next = lf + 1
+            if lineStart == leadingBlankBytes, next - leadingBlankBytes > limits.maxRequestLineBytes {
+                throw HTTPParseError(status: .uriTooLong, reason: "request line too long")
             }
-            if byte == .lf { throw .bad("bare LF in request head") }
-            index += 1
+            if next - lineStart == 2 { return next }
+            lineStart = next
+            scanOffset = next
+        }
+        // The incomplete rest: a CR there is bare unless it is the last byte (its LF may be on the way).
+        if Self.first(.cr, in: bytes, from: lineStart, to: bytes.count - 1) != nil {
+            throw .bad("bare CR in request head")
         }
         if lineStart == leadingBlankBytes, bytes.count - leadingBlankBytes > limits.maxRequestLineBytes {
             throw HTTPParseError(status: .uriTooLong, reason: "request line too long")
@@ -147,8 +146,15 @@ struct RequestParser {
     }
 
     private static func firstLF(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        guard start < bytes.count, let base = bytes.baseAddress,
-            let found = memchr(base + start, Int32(UInt8.lf), bytes.count - start)
+        first(.lf, in: bytes, from: start)
+    }
+
+    /// The offset of the first `byte` in `bytes[start..<end]` (memchr), nil when there is none.
+    private static func first(
+        _ byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int, to end: Int? = nil
+    ) -> Int? {
+        let end = end ?? bytes.count
+        guard start < end, let base = bytes.baseAddress, let found = memchr(base + start, Int32(byte), end - start)
         else { return nil }
         return base.distance(to: UnsafeRawPointer(found))
     }
