@@ -3,8 +3,9 @@ import Observability
 import WriteAheadLog
 
 /// What both write endpoints share, whatever protocol the lines came in: who is writing, buffering
-/// the encoded lines durably, and counting, logging and answering the outcome the same way.
-struct IngestPath: Sendable {
+/// the encoded lines durably, and counting, logging and answering the outcome the same way. A class:
+/// every request's completion captures it, and a struct of ten references was ten retains a request.
+final class IngestPath: Sendable {
     let users: UserStore
     let log: WriteAheadLog
     /// Sees every acknowledged reading before InfluxDB does (it judges them on 1.x).
