@@ -4,8 +4,10 @@
 # reading of every sensor), and nginx (one worker, pinned to CPU 0) answering `return 204` on the same
 # path; wrk pinned to CPU 1, keep-alive, 16 and 256 connections. The gateway runs with fsync off
 # (acknowledged once in the page cache) and on (group commit); its upstream is a loopback stand-in
-# for InfluxDB 2.x that drops what it gets, on the gateway's CPU so wrk's stays its own
-# (bench/ingest.sh measures the real InfluxDB 1.x path).
+# for InfluxDB 2.x that drops what it gets, on wrk's CPU: it stands for InfluxDB, which is not the
+# gateway's work, and there it takes about 0.5 % of a CPU from wrk, while on the gateway's CPU its
+# wake-ups cost the gateway 7-12 % of its requests/s and a third of its p99 (measured 2026-12-02;
+# bench/ingest.sh measures the real InfluxDB 1.x path).
 # With fsync on, the disk's own fsync rate is measured first and compared with the syncs the
 # gateway achieved; the restated fsync targets are reported (@256 fsync on against off; @16 fsync
 # on's p50 against twice the disk's write+fdatasync time on the gateway's CPU under the same load).
@@ -42,10 +44,10 @@ CONF
 # to_us: a wrk latency (212.00us, 1.11ms, 1.02s) in microseconds.
 to_us() { awk '{ v = $1; u = 1; if (v ~ /us$/) u = 1; else if (v ~ /ms$/) u = 1000; else if (v ~ /s$/) u = 1e6; sub(/[a-z]+$/, "", v); print v * u }'; }
 
-# measure LABEL CONNECTIONS: one wrk run; prints a row and leaves requests/s in $RPS, p50 and p99 in
-# microseconds in $P50 and $P99.
+# measure LABEL CONNECTIONS [SCRIPT]: one wrk run; prints a row and leaves requests/s in $RPS, p50 and
+# p99 in microseconds in $P50 and $P99.
 measure() {
-    taskset -c 1 wrk -t1 -c"$2" -d"${DURATION}s" --latency -s bench/write.lua "http://127.0.0.1:$PORT/write" >"$WORK/wrk.txt"
+    taskset -c 1 wrk -t1 -c"$2" -d"${DURATION}s" --latency -s "${3:-bench/write.lua}" "http://127.0.0.1:$PORT/write" >"$WORK/wrk.txt"
     RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.txt")
     P50=$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.txt" | to_us)
     P99=$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt" | to_us)
@@ -72,7 +74,7 @@ measure "nginx return 204" 256
 kill -TERM "$nginx"; wait "$nginx" 2>/dev/null || true
 
 python3 bench/generate_csv.py 10 1 > "$WORK/empty.csv"
-taskset -c 0 "$BENCH_BIN/plantbuddy-bench" influx-v2 "$WORK/empty.csv" "$((PORT + 10))" &
+taskset -c 1 "$BENCH_BIN/plantbuddy-bench" influx-v2 "$WORK/empty.csv" "$((PORT + 10))" &
 pids+=($!)
 for fsync in ${FSYNC_MODES:-false true}; do
     data="$WORK/data-$fsync"
@@ -143,11 +145,17 @@ fi
 # The performance issue's ingest targets, as medians of ROUNDS alternating rounds at 16 connections
 # with fsync off: nginx, the gateway with its access log off (--log-level warn) and on (info, the
 # default; to a file), back to back each round so they share the machine's noise of the moment.
+# Each round also runs nginx and the quiet gateway at the same offered load (PACED_CONNECTIONS, 32,
+# each pausing PB_PAUSE_MS, 1 ms, after every answer: bench/write-paced.lua), because at full load
+# wrk's closed loop ties latency to throughput (mean latency = connections / requests per second), so
+# a server at half nginx's rate has twice its mean latency whatever its tail; the paced p99s compare
+# the tails at one load.
 ROUNDS=${ROUNDS:-5}
+PACED=${PACED_CONNECTIONS:-32}
 data="$WORK/data-rounds"
 PB_TOKEN=$("$BENCH_BIN/plantbuddy" users add bench --data-dir "$data" --password-iterations 1000)
 export PB_TOKEN
-off_ratio=() p99_ratio=() log_ratio=()
+off_ratio=() p99_ratio=() log_ratio=() paced_p99_ratio=() paced_rps_ratio=()
 echo "$ROUNDS alternating rounds at 16 connections, fsync off:"
 for _ in $(seq "$ROUNDS"); do
     taskset -c 0 nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
@@ -155,6 +163,8 @@ for _ in $(seq "$ROUNDS"); do
     sleep 0.5
     measure "nginx return 204" 16
     nginx_rps=$RPS nginx_p99=$P99
+    measure "nginx paced" "$PACED" bench/write-paced.lua
+    nginx_paced_rps=$RPS nginx_paced_p99=$P99
     kill -TERM "$nginx"; wait "$nginx" 2>/dev/null || true
     for level in warn info; do
         taskset -c 0 "$BENCH_BIN/plantbuddy" serve --data-dir "$data" --listen "127.0.0.1:$PORT" \
@@ -163,16 +173,21 @@ for _ in $(seq "$ROUNDS"); do
         gateway=$!
         for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
         measure "plantbuddy log=$level" 16
-        kill -TERM "$gateway"; wait "$gateway" 2>/dev/null || true
         if [ "$level" = warn ]; then
             quiet_rps=$RPS
             off_ratio+=("$(awk -v a="$RPS" -v b="$nginx_rps" 'BEGIN { print a / b }')")
             p99_ratio+=("$(awk -v a="$P99" -v b="$nginx_p99" 'BEGIN { print a / b }')")
+            measure "plantbuddy paced" "$PACED" bench/write-paced.lua
+            paced_p99_ratio+=("$(awk -v a="$P99" -v b="$nginx_paced_p99" 'BEGIN { print a / b }')")
+            paced_rps_ratio+=("$(awk -v a="$RPS" -v b="$nginx_paced_rps" 'BEGIN { print a / b }')")
         else
             log_ratio+=("$(awk -v a="$RPS" -v b="$quiet_rps" 'BEGIN { print a / b }')")
         fi
+        kill -TERM "$gateway"; wait "$gateway" 2>/dev/null || true
     done
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 printf 'medians of %d rounds: access log off %.2fx nginx (target >= 0.5), p99 %.2fx nginx'"'"'s (target <= 1.5), access log on %.2fx off (target >= 0.85)\n' \
     "$ROUNDS" "$(median "${off_ratio[@]}")" "$(median "${p99_ratio[@]}")" "$(median "${log_ratio[@]}")"
+printf 'at the same offered load (%d paced connections; the gateway answered %.2fx nginx'"'"'s requests): p99 %.2fx nginx'"'"'s\n' \
+    "$PACED" "$(median "${paced_rps_ratio[@]}")" "$(median "${paced_p99_ratio[@]}")"
