@@ -40,6 +40,9 @@ public final class WriteAheadLog: Sendable {
         var closing = false
         var appends = 0
         var syncs = 0
+        /// Time the committer spent in write + fdatasync: with `syncs`, the disk's time per sync
+        /// under the load the log really has.
+        var syncNanoseconds: UInt64 = 0
     }
 
     /// The committer's wake-ups, apart from `shared` so appends never wake the reader needlessly.
@@ -220,9 +223,12 @@ public final class WriteAheadLog: Sendable {
                 continue
             }
             // Written and synced outside `shared`'s lock: appenders and the reader go on meanwhile.
+            let started = DispatchTime.now().uptimeNanoseconds
             let written = writer.withLock { $0.append(group.bytes) }
+            let elapsed = DispatchTime.now().uptimeNanoseconds - started
             shared.update { state in
                 state.syncs += 1
+                state.syncNanoseconds += elapsed
                 guard case .success(let at) = written else { return ((), .none) }
                 return ((), publish(group, at: at, in: &state))
             }
@@ -303,7 +309,8 @@ public final class WriteAheadLog: Sendable {
             let position = Self.normalised(state.confirmed, in: state)
             let status = WriteAheadLogStatus(
                 bufferedBytes: state.bufferedBytes, bufferedLines: state.bufferedLines, oldestAppendedAt: nil,
-                segments: state.segmentEnds.count, appends: state.appends, syncs: state.syncs)
+                segments: state.segmentEnds.count, appends: state.appends, syncs: state.syncs,
+                syncSeconds: Double(state.syncNanoseconds) / 1e9)
             return (status, position, state.segmentEnds[position.segment] ?? 0)
         }
         var status = snapshot

@@ -8,6 +8,8 @@ public struct WriteAheadLogStatus: Sendable, Equatable {
     public var segments: Int
     public var appends: Int
     public var syncs: Int
+    /// Seconds spent writing and syncing those groups (0 with fsync off).
+    public var syncSeconds: Double
 
     /// Seconds since the oldest unconfirmed record was appended; 0 when nothing waits.
     public func oldestAgeSeconds(now: Date = Date()) -> Double {

@@ -53,6 +53,8 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
         let status = log.status
         #expect(status.appends == 800 && status.bufferedLines == 800)
         #expect(status.syncs < status.appends, "group commit should share fsyncs: \(status.syncs) syncs")
+        // Every sync took some time, and no sync took all of the test's.
+        #expect(status.syncSeconds > 0 && status.syncSeconds / Double(status.syncs) < 1)
     }
 
     /// One thread issuing appends without waiting and flushing once (as an I/O thread does per

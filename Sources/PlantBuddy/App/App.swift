@@ -201,5 +201,6 @@ public final class App: Sendable {
         metrics.set("plantbuddy_buffer_oldest_age_seconds", to: status.oldestAgeSeconds())
         metrics.set("plantbuddy_buffer_appends_total", to: Double(status.appends))
         metrics.set("plantbuddy_buffer_fsyncs_total", to: Double(status.syncs))
+        metrics.set("plantbuddy_buffer_fsync_seconds_total", to: status.syncSeconds)
     }
 }

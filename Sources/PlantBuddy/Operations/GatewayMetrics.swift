@@ -22,6 +22,9 @@ enum GatewayMetrics {
         metrics.describe("plantbuddy_buffer_appends_total", .counter, help: "Requests appended to the buffer.")
         metrics.describe("plantbuddy_buffer_fsyncs_total", .counter, help: "fsyncs of the buffer (group commit).")
         metrics.describe(
+            "plantbuddy_buffer_fsync_seconds_total", .counter,
+            help: "Seconds spent writing and fsyncing the buffer's groups (per fsync: divide by the fsyncs).")
+        metrics.describe(
             "plantbuddy_buffer_refusals_total", .counter, help: "/write requests refused: buffer full or failing.")
         metrics.describe(
             "plantbuddy_influx_last_error_timestamp_seconds", .gauge, help: "When the last InfluxDB write failed.")
