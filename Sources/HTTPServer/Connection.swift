@@ -20,6 +20,8 @@ final class Connection {
     let fd: Int32
     let id: UInt64
     let peer: String
+    /// What handlers keep for this connection's next request.
+    let memo = ConnectionMemo()
     var phase = Phase.reading
     var parser: RequestParser
 

@@ -332,7 +332,7 @@ final class EventLoop: @unchecked Sendable {
         let request = HTTPRequest(
             method: parsed.method, target: parsed.target, version: parsed.version,
             headers: parsed.headers,
-            body: parsed.body, remoteAddress: connection.peer)
+            body: parsed.body, remoteAddress: connection.peer, connectionMemo: connection.memo)
         connection.phase = .awaitingResponse(
             method: request.method, version: request.version, keepAlive: parsed.keepAlive)
         connection.timer.dispatched()

@@ -7,10 +7,12 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The peer's address, `ip:port`.
     public var remoteAddress: String
+    /// The same for every request of one connection.
+    public var connectionMemo: ConnectionMemo
 
     public init(
         method: HTTPMethod, target: String, version: HTTPVersion = .http11, headers: HTTPHeaders = [:],
-        body: [UInt8] = [], remoteAddress: String = "127.0.0.1:0"
+        body: [UInt8] = [], remoteAddress: String = "127.0.0.1:0", connectionMemo: ConnectionMemo = ConnectionMemo()
     ) {
         self.method = method
         self.target = target
@@ -18,6 +20,7 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress
+        self.connectionMemo = connectionMemo
     }
 
     /// The path part of the target, without the query.

@@ -1,8 +1,18 @@
 import Glibc
 
 /// Compares two byte strings in time that depends only on their lengths, never on where they differ.
+/// Inlinable so that callers in other modules get it specialised (a device request calls it).
+@inlinable
 public func constantTimeEquals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
     guard lhs.count == rhs.count else { return false }
+    let contiguous = lhs.withContiguousStorageIfAvailable { lhs in
+        rhs.withContiguousStorageIfAvailable { rhs in
+            var difference: UInt8 = 0
+            for index in 0..<lhs.count { difference |= lhs[index] ^ rhs[index] }
+            return difference == 0
+        }
+    }
+    if let contiguous, let equal = contiguous { return equal }
     var difference: UInt8 = 0
     for (left, right) in zip(lhs, rhs) { difference |= left ^ right }
     return difference == 0

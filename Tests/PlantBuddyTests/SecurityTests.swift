@@ -100,6 +100,40 @@ import Testing
         }
     }
 
+    /// On one keep-alive connection (where the gateway remembers the token that found a user), every
+    /// request is still judged by its own token: another user's token writes as that user, a wrong
+    /// or rotated one is refused, on both write endpoints.
+    @Test func eachRequestOnAKeepAliveConnectionIsJudgedByItsOwnToken() throws {
+        let influxd = try InfluxDServer.shared()
+        let database = try influxd.createDatabase("keepalive")
+        try withGateway(influxURL: influxd.url, database: database) { gateway in
+            let cli = UserStore(dataDirectory: gateway.app.configuration.dataDirectory)
+            let rick = try cli.add("rick")
+            let morty = try cli.add("morty")
+            let connection = try RawConnection(port: gateway.port)
+            func post(_ path: String, _ token: String, _ body: String) throws -> Int {
+                try connection.send(
+                    "POST \(path) HTTP/1.1\r\nHost: x\r\nAuthorization: Token \(token)\r\n"
+                        + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                return try connection.readResponse().status
+            }
+            #expect(try post("/write", rick, "01SM011") == 204)
+            #expect(try post("/write", rick, "01SM012") == 204)
+            #expect(try post("/write", morty, "02SM021") == 204)
+            #expect(try post("/write", rick + "x", "01SM013") == 401)
+            #expect(try post("/write", String(rick.dropLast()) + "x", "01SM014") == 401)
+            let rotated = try cli.rotateToken("rick")
+            #expect(try post("/write", rick, "01SM015") == 401)
+            #expect(try post("/api/v2/write?bucket=b", rotated, "soil_moisture,device_id=01 reading=16i") == 204)
+            #expect(try post("/api/v2/write?bucket=b", rick, "soil_moisture,device_id=01 reading=17i") == 401)
+            try waitUntil("the accepted readings are stored") {
+                try storedPoints(influxd, database: database).count == 4
+            }
+            let stored = try storedPoints(influxd, database: database).map { "\($0.user) \($0.reading)" }
+            #expect(stored == ["rick 11", "rick 12", "morty 21", "rick 16"])
+        }
+    }
+
     /// Replacing `<data dir>/session.key` signs everyone out.
     @Test func newSessionKeyInvalidatesSessions() throws {
         let influxd = try InfluxDServer.shared()

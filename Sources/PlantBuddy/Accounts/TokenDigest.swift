@@ -1,7 +1,12 @@
+import Hashing
+
 /// A device token's SHA-256 as the lookup key: four words to hash, compared in constant time (the
 /// comparison never stops at the first differing byte).
-struct TokenDigest: Hashable {
+struct TokenDigest: Hashable, Sendable {
     private let words: (UInt64, UInt64, UInt64, UInt64)
+
+    /// The digest of a token's text.
+    init(of token: String) { self.init(SHA256.hash(token))! }
 
     init?(_ bytes: [UInt8]) {
         guard bytes.count == 32 else { return nil }

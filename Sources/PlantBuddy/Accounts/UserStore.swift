@@ -48,8 +48,10 @@ public final class UserStore: Sendable {
     public static let tokenPrefix = "pbd_"
 
     /// The user a device token belongs to, or nil.
-    public func user(forToken token: String) -> UserRecord? {
-        guard let digest = TokenDigest(SHA256.hash(token)) else { return nil }
+    public func user(forToken token: String) -> UserRecord? { user(forDigest: TokenDigest(of: token)) }
+
+    /// The user whose token has this digest, or nil.
+    func user(forDigest digest: TokenDigest) -> UserRecord? {
         reloadIfChanged()
         return snapshot.withLock { $0.byTokenDigest[digest] }
     }

@@ -18,7 +18,7 @@ struct CompatibleWriteEndpoint: Sendable {
         guard
             let user = ingest.user(
                 presenting: Self.token(request, flavor: flavor), route: flavor == .v2 ? "/api/v2/write" : "/write",
-                peer: request.remoteAddress)
+                peer: request.remoteAddress, memo: request.connectionMemo)
         else {
             return error(.unauthorized, code: "unauthorized", "unauthorized access", flavor: flavor)
         }

@@ -43,8 +43,15 @@ final class IngestPath: Sendable {
     static let retryAfterSeconds = 5
 
     /// The user a token belongs to; a missing or unknown one is counted and logged (the token never is).
-    func user(presenting token: String?, route: String, peer: String) -> UserRecord? {
-        if let token, let user = users.user(forToken: token) { return user }
+    /// A token that found its user is remembered with the connection (`RememberedToken`).
+    func user(presenting token: String?, route: String, peer: String, memo: ConnectionMemo) -> UserRecord? {
+        if let token {
+            let (digest, remembered) = RememberedToken.digest(of: token, on: memo)
+            if let user = users.user(forDigest: digest) {
+                if !remembered { memo.remember(RememberedToken(token: Array(token.utf8), digest: digest)) }
+                return user
+            }
+        }
         metrics.increment("plantbuddy_auth_failures_total", ["route": route])
         refusedTokens.record(["route": route, "peer": peer])
         return nil

@@ -18,7 +18,8 @@ struct WriteEndpoint: Sendable {
     func respond(to request: HTTPRequest, reply: HTTPReply) {
         guard
             let user = ingest.user(
-                presenting: DeviceToken.from(request.headers), route: "/write", peer: request.remoteAddress)
+                presenting: DeviceToken.from(request.headers), route: "/write", peer: request.remoteAddress,
+                memo: request.connectionMemo)
         else {
             var response = Self.json(
                 .unauthorized, ErrorBody(code: "unauthorized", message: "missing or unknown device token"))

@@ -1,0 +1,20 @@
+import Synchronization
+
+/// One value a handler may keep with a connection, for the next request on it: every request of a
+/// keep-alive connection carries the same memo, and a new connection starts with an empty one.
+/// (The write endpoints keep the device token's digest here, so a client presenting the same
+/// token again is not hashed again.) A connection's requests are handled one at a time; the lock
+/// only makes that safe to state.
+public final class ConnectionMemo: Sendable {
+    /// An object, so that recalling it is a class cast (a struct in an existential cost a dynamic cast
+    /// of about a thousand instructions).
+    private let value = Mutex<(any AnyObject & Sendable)?>(nil)
+
+    public init() {}
+
+    public func recall<Value: AnyObject & Sendable>(_ type: Value.Type) -> Value? {
+        value.withLock { $0 as? Value }
+    }
+
+    public func remember(_ newValue: some AnyObject & Sendable) { value.withLock { $0 = newValue } }
+}
