@@ -44,10 +44,10 @@ CONF
 # to_us: a wrk latency (212.00us, 1.11ms, 1.02s) in microseconds.
 to_us() { awk '{ v = $1; u = 1; if (v ~ /us$/) u = 1; else if (v ~ /ms$/) u = 1000; else if (v ~ /s$/) u = 1e6; sub(/[a-z]+$/, "", v); print v * u }'; }
 
-# measure LABEL CONNECTIONS [SCRIPT]: one wrk run; prints a row and leaves requests/s in $RPS, p50 and
-# p99 in microseconds in $P50 and $P99.
+# measure LABEL CONNECTIONS: one wrk run; prints a row and leaves requests/s in $RPS, p50 and p99 in
+# microseconds in $P50 and $P99. PB_PAUSE_MS set: paced (bench/write.lua).
 measure() {
-    taskset -c 1 wrk -t1 -c"$2" -d"${DURATION}s" --latency -s "${3:-bench/write.lua}" "http://127.0.0.1:$PORT/write" >"$WORK/wrk.txt"
+    taskset -c 1 wrk -t1 -c"$2" -d"${DURATION}s" --latency -s bench/write.lua "http://127.0.0.1:$PORT/write" >"$WORK/wrk.txt"
     RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.txt")
     P50=$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.txt" | to_us)
     P99=$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt" | to_us)
@@ -156,7 +156,7 @@ fi
 # with fsync off: nginx, the gateway with its access log off (--log-level warn) and on (info, the
 # default; to a file), back to back each round so they share the machine's noise of the moment.
 # Each round also runs nginx and the quiet gateway at the same offered load (PACED_CONNECTIONS, 32,
-# each pausing PB_PAUSE_MS, 1 ms, after every answer: bench/write-paced.lua), because at full load
+# each pausing 1 ms after every answer: PB_PAUSE_MS in bench/write.lua), because at full load
 # wrk's closed loop ties latency to throughput (mean latency = connections / requests per second), so
 # a server at half nginx's rate has twice its mean latency whatever its tail; the paced p99s compare
 # the tails at one load.
@@ -173,7 +173,7 @@ for _ in $(seq "$ROUNDS"); do
     sleep 0.5
     measure "nginx return 204" 16
     nginx_rps=$RPS nginx_p99=$P99
-    measure "nginx paced" "$PACED" bench/write-paced.lua
+    PB_PAUSE_MS=1 measure "nginx paced" "$PACED"
     nginx_paced_rps=$RPS nginx_paced_p99=$P99
     kill -TERM "$nginx"; wait "$nginx" 2>/dev/null || true
     for level in warn info; do
@@ -187,7 +187,7 @@ for _ in $(seq "$ROUNDS"); do
             quiet_rps=$RPS
             off_ratio+=("$(awk -v a="$RPS" -v b="$nginx_rps" 'BEGIN { print a / b }')")
             p99_ratio+=("$(awk -v a="$P99" -v b="$nginx_p99" 'BEGIN { print a / b }')")
-            measure "plantbuddy paced" "$PACED" bench/write-paced.lua
+            PB_PAUSE_MS=1 measure "plantbuddy paced" "$PACED"
             paced_p99_ratio+=("$(awk -v a="$P99" -v b="$nginx_paced_p99" 'BEGIN { print a / b }')")
             paced_rps_ratio+=("$(awk -v a="$RPS" -v b="$nginx_paced_rps" 'BEGIN { print a / b }')")
         else
