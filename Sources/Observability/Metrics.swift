@@ -58,12 +58,12 @@ public final class Metrics: Sendable {
 
     public init() {}
 
-    /// Declares a metric so it renders (with value 0 when unlabelled) before anything happened.
+    /// Declares a metric so it renders (with value 0 when unlabelled) before anything happened; a
+    /// series resolved before its family was described keeps its slot and gets the help text.
     public func describe(_ name: String, _ kind: Kind, help: String) {
         registry.withLock { registry in
-            if registry.families[name] == nil {
-                registry.families[name] = Family(help: help, kind: kind)
-            }
+            registry.families[name, default: Family(help: help, kind: kind)].help = help
+            registry.families[name]?.kind = kind
         }
     }
 

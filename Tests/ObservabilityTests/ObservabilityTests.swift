@@ -59,6 +59,25 @@ private final class Lines: Sendable {
         #expect(!lines.contains("latency_seconds 0"))
     }
 
+    /// A resolved series and the name-and-labels calls update the same sample, whichever came
+    /// first, and a family described after a series was resolved still gets its help text.
+    @Test func resolvedSeriesShareTheirSampleWithNamedCalls() {
+        let metrics = Metrics()
+        let written = metrics.series("lines_total", ["route": "/write"])
+        let latency = metrics.histogram("latency_seconds")
+        metrics.describe("lines_total", .counter, help: "Lines.")
+        metrics.increment(written, by: 2)
+        metrics.increment("lines_total", ["route": "/write"])
+        metrics.increment(metrics.series("lines_total", ["route": "/write"]))
+        metrics.observe(latency, value: 0.002)
+        metrics.observe("latency_seconds", value: 0.004)
+        let lines = metrics.render().split(separator: "\n").map(String.init)
+        #expect(lines.contains("# HELP lines_total Lines."))
+        #expect(lines.contains(#"lines_total{route="/write"} 4"#))
+        #expect(lines.filter { $0.hasPrefix("lines_total") }.count == 1)
+        #expect(lines.contains("latency_seconds_count 2") && lines.contains("latency_seconds_sum 0.006"))
+    }
+
     /// A logged value cannot forge another field or another line.
     @Test func logfmtQuotesAndEscapesValues() {
         let lines = Lines()
