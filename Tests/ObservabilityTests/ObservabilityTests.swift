@@ -1,3 +1,4 @@
+import Foundation
 import Observability
 import Synchronization
 import Testing
@@ -90,6 +91,19 @@ private final class Lines: Sendable {
         #expect(
             captured[0].hasSuffix(
                 #"level=warn msg="bad input" user="rick level=error" text="a\nts=forged" plain=ok"#))
+        // RFC 3339 UTC with milliseconds.
+        #expect(captured[0].range(of: #"^ts=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z "#, options: .regularExpression) != nil)
+    }
+
+    /// Every character that could end a value, a field or a line is escaped; other text, in any
+    /// script, is kept as it is.
+    @Test func logfmtValuesEscapeExactlyTheCharactersThatCouldForge() {
+        #expect(Logger.logfmtValue("") == #""""#)
+        #expect(Logger.logfmtValue("Zoë🌱") == "Zoë🌱")
+        #expect(Logger.logfmtValue("Zoë 🌱") == #""Zoë 🌱""#)
+        #expect(Logger.logfmtValue("a=b") == #""a=b""#)
+        #expect(Logger.logfmtValue(#"say "hi"\"#) == #""say \"hi\"\\""#)
+        #expect(Logger.logfmtValue("cr\rtab\tbell\u{7}") == #""cr\rtab\tbell\u{7}""#)
     }
 }
 
