@@ -121,7 +121,7 @@ struct RequestParser {
         // empty line ending the head.
         var lineStart = 0
         func nextLine() -> UnsafeRawBufferPointer.SubSequence? {
-            guard let end = firstLF(bytes, from: lineStart), end - 1 > lineStart else { return nil }
+            guard let end = first(.lf, in: bytes, from: lineStart), end - 1 > lineStart else { return nil }
             defer { lineStart = end + 1 }
             return bytes[lineStart..<end - 1]
         }
@@ -143,10 +143,6 @@ struct RequestParser {
             framing: try control.framing(version: version, limits: limits),
             expectsContinue: try control.expectsContinue(version: version),
             keepAlive: control.keepAlive(version: version))
-    }
-
-    private static func firstLF(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        first(.lf, in: bytes, from: start)
     }
 
     /// The offset of the first `byte` in `bytes[start..<end]` (memchr), nil when there is none.
