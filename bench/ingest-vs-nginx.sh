@@ -13,7 +13,8 @@
 # on's p50 against twice the disk's write+fdatasync time on the gateway's CPU under the same load).
 # Then ROUNDS (5) alternating rounds at 16 connections, fsync off — nginx, the gateway with the access
 # log off, and on — give the medians the performance issue sets targets for.
-# Usage: bench/ingest-vs-nginx.sh [seconds] (FSYNC_MODES=true: only the fsync-on runs; ROUNDS=N)
+# Usage: bench/ingest-vs-nginx.sh [seconds] (FSYNC_MODES=true: only the fsync-on runs; ROUNDS=N;
+# PACED_CONNECTIONS=N for the paced round; STANDIN_CPU=0 puts the stand-in on the gateway's CPU)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -74,7 +75,7 @@ measure "nginx return 204" 256
 kill -TERM "$nginx"; wait "$nginx" 2>/dev/null || true
 
 python3 bench/generate_csv.py 10 1 > "$WORK/empty.csv"
-taskset -c 1 "$BENCH_BIN/plantbuddy-bench" influx-v2 "$WORK/empty.csv" "$((PORT + 10))" &
+taskset -c "${STANDIN_CPU:-1}" "$BENCH_BIN/plantbuddy-bench" influx-v2 "$WORK/empty.csv" "$((PORT + 10))" &
 pids+=($!)
 for fsync in ${FSYNC_MODES:-false true}; do
     data="$WORK/data-$fsync"
