@@ -1,7 +1,10 @@
 public struct HTTPRequest: Sendable {
     public var method: HTTPMethod
     /// The request target as sent (`/write?x=1`).
-    public var target: String
+    public let target: String
+    /// Where the target's `?` is: found once, since routing, the observer and handlers all ask for
+    /// the path or the query.
+    private let queryMark: String.Index?
     public var version: HTTPVersion
     public var headers: HTTPHeaders
     public var body: [UInt8]
@@ -16,6 +19,7 @@ public struct HTTPRequest: Sendable {
     ) {
         self.method = method
         self.target = target
+        self.queryMark = Self.queryMark(in: target)
         self.version = version
         self.headers = headers
         self.body = body
@@ -24,14 +28,20 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The path part of the target, without the query.
-    public var path: Substring { target[..<(target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? target.endIndex)] }
+    public var path: Substring { target[..<(queryMark ?? target.endIndex)] }
 
     /// Decoded query parameters (`application/x-www-form-urlencoded` rules), in order.
     public var queryItems: [(name: String, value: String)] {
-        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return [] }
+        guard let mark = queryMark else { return [] }
         return FormURLEncoding.decode(target[target.index(after: mark)...])
     }
 
     public func query(_ name: String) -> String? { queryItems.first { $0.name == name }?.value }
 
+    private static func queryMark(in target: String) -> String.Index? {
+        let utf8 = target.utf8
+        let offset = utf8.withContiguousStorageIfAvailable { $0.firstIndex(of: UInt8(ascii: "?")) }
+        guard let found = offset else { return utf8.firstIndex(of: UInt8(ascii: "?")) }
+        return found.map { utf8.index(utf8.startIndex, offsetBy: $0) }
+    }
 }

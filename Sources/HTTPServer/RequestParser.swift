@@ -201,19 +201,22 @@ struct RequestParser {
     private static func parseHeaderLine(_ line: UnsafeRawBufferPointer.SubSequence) throws(HTTPParseError)
         -> (name: UnsafeRawBufferPointer.SubSequence, value: UnsafeRawBufferPointer.SubSequence)
     {
-        guard let first = line.first else { throw .bad("empty header line") }
+        // Scanned through a buffer of its own: indexing the slice itself costs a bounds check per byte.
+        let bytes = UnsafeRawBufferPointer(rebasing: line)
+        guard let first = bytes.first else { throw .bad("empty header line") }
         if first == .space || first == .tab { throw .bad("obsolete line folding in header") }
-        guard let colon = line.firstIndex(of: .colon) else { throw .bad("header line without colon") }
-        let name = line[line.startIndex..<colon]
-        guard !name.isEmpty, name.allSatisfy(\.isTokenCharacter) else {
+        guard let colon = Self.first(.colon, in: bytes, from: 0) else { throw .bad("header line without colon") }
+        guard colon > 0, UnsafeRawBufferPointer(rebasing: bytes[..<colon]).allSatisfy(\.isTokenCharacter) else {
             throw .bad("malformed header name")  // includes whitespace before the colon (RFC 9112 §5.1)
         }
-        var value = line[(colon + 1)...]
-        while let byte = value.first, byte == .space || byte == .tab { value = value.dropFirst() }
-        while let byte = value.last, byte == .space || byte == .tab { value = value.dropLast() }
-        guard value.allSatisfy({ $0 == .tab || $0 >= 0x20 && $0 != 0x7f }) else {
-            throw .bad("control character in header value")
-        }
-        return (name, value)
+        var start = colon + 1
+        var end = bytes.count
+        while start < end, bytes[start] == .space || bytes[start] == .tab { start += 1 }
+        while end > start, bytes[end - 1] == .space || bytes[end - 1] == .tab { end -= 1 }
+        guard
+            UnsafeRawBufferPointer(rebasing: bytes[start..<end]).allSatisfy({ $0 == .tab || $0 >= 0x20 && $0 != 0x7f })
+        else { throw .bad("control character in header value") }
+        let base = line.startIndex
+        return (line[base..<base + colon], line[base + start..<base + end])
     }
 }

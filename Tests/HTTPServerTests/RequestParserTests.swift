@@ -91,6 +91,12 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
         #expect(request.target == "/write?x=1" && request.version == .http10)
     }
 
+    @Test func pathAndQueryAreSplitAtTheFirstQuestionMark() {
+        let request = HTTPRequest(method: .get, target: "/write?x=1&q=a%3Fb?c")
+        #expect(request.path == "/write" && request.query("x") == "1" && request.query("q") == "a?b?c")
+        #expect(HTTPRequest(method: .get, target: "/write").queryItems.isEmpty)
+    }
+
     @Test func identicalDuplicateContentLengthsAreOneLength() throws {
         let request = try #require(
             try parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok")?.get())
@@ -116,6 +122,7 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
         ("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n", 400),
         ("GET / HTTP/1.1\nHost: x\n\n", 400),
         ("GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: x\r\n: nameless\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\u{0}b\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
