@@ -44,6 +44,36 @@ import WriteAheadLog
         }
     }
 
+    /// The refused lines of one answer are kept together: while the dead-letter file cannot be
+    /// written they stay buffered (the batch is sent again, which InfluxDB overwrites), and once it
+    /// can, each is kept exactly once.
+    @Test func refusedLinesWaitForTheDeadLetterFileAndAreKeptOnce() throws {
+        let influx = try InfluxDB3StandIn()
+        defer { influx.stop() }
+        _ = try InfluxDBClient(configuration: InfluxConfiguration(url: influx.url, bucket: "plants", api: .v3))
+            .write(
+                Array(
+                    "light,device_id=01,user=other reading=1.5 1\nhumidity,device_id=01,user=other reading=2.5 1\n".utf8
+                ))
+        try withGateway(influxURL: influx.url, database: "plants") { gateway in
+            let deadLetterPath = gateway.app.configuration.dataDirectory + "/dead-letter.jsonl"
+            try FileManager.default.createDirectory(atPath: deadLetterPath, withIntermediateDirectories: false)
+            let token = try gateway.app.users.add("blocked")
+            #expect(try gateway.post("01LI200\n01SM100\n01HU300", token: token).status == 204)
+            try waitUntil("the dead-letter file was tried twice") {
+                try gateway.get("/metrics").bodyText.contains("plantbuddy_dead_letter_errors_total 2")
+            }
+            #expect(gateway.app.buffer.status.bufferedLines == 3, "kept while the refusals have nowhere to go")
+            try FileManager.default.removeItem(atPath: deadLetterPath)
+            try gateway.waitUntilDelivered()
+            let kept = try String(contentsOfFile: deadLetterPath, encoding: .utf8).split(separator: "\n")
+            #expect(kept.count == 2)
+            #expect(kept.filter { $0.contains(#""line":"light,device_id=01,user=blocked reading=200i"#) }.count == 1)
+            #expect(kept.filter { $0.contains(#""line":"humidity,device_id=01,user=blocked reading=300i"#) }.count == 1)
+            #expect(try gateway.get("/metrics").bodyText.contains("plantbuddy_lines_dead_lettered_total 2"))
+        }
+    }
+
     /// A 400 that names no lines (the whole batch refused) and 422 (a schema limit) refuse the lines
     /// for good, found line by line; 401 and 404 keep them until the token or database is fixed.
     @Test func refusalsFollowTheSameRulesAsOnOtherVersions() throws {

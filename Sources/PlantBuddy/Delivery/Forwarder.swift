@@ -132,7 +132,9 @@ final class Forwarder: Sendable {
                         bisector = BatchBisector(lineCount: lines!.count)
                     }
                     guard let single = bisector.refuse() else { continue }
-                    if deadLetter(lines![single], status: error.status, reason: error.description) {
+                    let refusal = DeadLetterFile.Refusal(
+                        line: lines![single], status: error.status, reason: error.description)
+                    if deadLetter([refusal]) {
                         bisector.settle()
                     } else {
                         guard pause(for: policy.retryMax) else { return false }
@@ -143,10 +145,12 @@ final class Forwarder: Sendable {
                     let sentLines = lines![range]
                     // Line numbers count from 1 within the request's body, which holds `range`.
                     let named = refused.filter { sentLines.indices.contains(range.lowerBound + $0.number - 1) }
-                    let setAside = named.allSatisfy { line in
-                        deadLetter(
-                            sentLines[range.lowerBound + line.number - 1], status: error.status, reason: line.message)
-                    }
+                    let setAside = deadLetter(
+                        named.map {
+                            DeadLetterFile.Refusal(
+                                line: sentLines[range.lowerBound + $0.number - 1], status: error.status,
+                                reason: $0.message)
+                        })
                     guard setAside else {
                         // Sent again once the file can be written: InfluxDB overwrites the same points.
                         guard pause(for: policy.retryMax) else { return false }
@@ -212,22 +216,23 @@ final class Forwarder: Sendable {
         return .milliseconds(Int64(delay * 1000))
     }
 
-    /// False if the dead-letter file could not be written: the line then stays in the log.
-    private func deadLetter(_ line: ArraySlice<UInt8>, status: Int?, reason: String) -> Bool {
-        let text = String(decoding: line, as: UTF8.self)
+    /// False if the dead-letter file could not be written: the lines then stay in the log.
+    private func deadLetter(_ refusals: [DeadLetterFile.Refusal]) -> Bool {
         do {
-            try deadLetters.append(line: text, status: status, reason: reason)
-            metrics.increment("plantbuddy_lines_dead_lettered_total")
-            logger.error(
-                "InfluxDB refused a line; kept in the dead-letter file", ["file": deadLetters.path, "error": reason])
-            return true
+            try deadLetters.append(refusals)
         } catch {
             metrics.increment("plantbuddy_dead_letter_errors_total")
             logger.error(
-                "cannot write the dead-letter file; the line stays buffered",
-                ["file": deadLetters.path, "error": "\(error)"])
+                "cannot write the dead-letter file; the lines stay buffered",
+                ["file": deadLetters.path, "lines": String(refusals.count), "error": "\(error)"])
             return false
         }
+        metrics.increment("plantbuddy_lines_dead_lettered_total", by: Double(refusals.count))
+        // One line for the lot: the file holds each line's own reason.
+        logger.error(
+            "InfluxDB refused lines; kept in the dead-letter file",
+            ["file": deadLetters.path, "lines": String(refusals.count), "error": refusals.first?.reason ?? ""])
+        return true
     }
 
     /// Sleeps, but wakes early to give up once shutdown's grace period is over. False then.
