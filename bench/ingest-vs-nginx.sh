@@ -45,17 +45,31 @@ CONF
 # to_us: a wrk latency (212.00us, 1.11ms, 1.02s) in microseconds.
 to_us() { awk '{ v = $1; u = 1; if (v ~ /us$/) u = 1; else if (v ~ /ms$/) u = 1000; else if (v ~ /s$/) u = 1e6; sub(/[a-z]+$/, "", v); print v * u }'; }
 
+# cpu_jiffies: "busy idle steal" per CPU (0 and 1) from /proc/stat; idle counts iowait too.
+cpu_jiffies() { awk '$1 == "cpu0" || $1 == "cpu1" { print $2 + $3 + $4 + $7 + $8, $5 + $6, $9 }' /proc/stat; }
+
+# idle_shares BEFORE AFTER: each CPU's idle and steal share of the time between two cpu_jiffies.
+idle_shares() {
+    paste <(echo "$1") <(echo "$2") | awk '{ total = ($4 + $5 + $6) - ($1 + $2 + $3); if (total <= 0) total = 1
+        printf "%s%.0f/%.0f", NR == 1 ? "" : " ", 100 * ($5 - $2) / total, 100 * ($6 - $3) / total }'
+}
+
 # measure LABEL CONNECTIONS: one wrk run; prints a row and leaves requests/s in $RPS, p50 and p99 in
-# microseconds in $P50 and $P99. PB_PAUSE_MS set: paced (bench/write.lua).
+# microseconds in $P50 and $P99. PB_PAUSE_MS set: paced (bench/write.lua). The last column is each
+# CPU's idle/steal percentage during the run (the server's CPU 0, wrk's CPU 1): a server that leaves
+# its CPU idle at full load waits on the hand-offs between the CPUs, whose cost on a VM moves with
+# the host's load.
 measure() {
+    local before
+    before=$(cpu_jiffies)
     taskset -c 1 wrk -t1 -c"$2" -d"${DURATION}s" --latency -s bench/write.lua "http://127.0.0.1:$PORT/write" >"$WORK/wrk.txt"
     RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.txt")
     P50=$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.txt" | to_us)
     P99=$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt" | to_us)
     local errors
     errors=$(awk '/Non-2xx/ { print $5 }' "$WORK/wrk.txt")
-    printf '%-24s %5s %12s %10s %10s %8s\n' "$1" "$2" "$RPS" "$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.txt")" \
-        "$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt")" "${errors:-0}"
+    printf '%-24s %5s %12s %10s %10s %8s  %s\n' "$1" "$2" "$RPS" "$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.txt")" \
+        "$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt")" "${errors:-0}" "$(idle_shares "$before" "$(cpu_jiffies)")"
 }
 metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
 
@@ -64,7 +78,7 @@ DISK_RATE=$(sed -E 's/.*: ([0-9]+)\/s$/\1/' <<<"$DISK")
 echo "disk under $WORK: $DISK"
 echo "$PB_LINES device line(s) per request"
 
-printf '%-24s %5s %12s %10s %10s %8s\n' server conns "req/s" p50 p99 non-2xx
+printf '%-24s %5s %12s %10s %10s %8s  %s\n' server conns "req/s" p50 p99 non-2xx "idle/steal % cpu0 cpu1"
 export PB_TOKEN=unused
 taskset -c 0 nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
 nginx=$!
