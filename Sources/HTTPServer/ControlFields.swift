@@ -39,11 +39,19 @@ struct ControlFields {
             throw HTTPParseError(status: .notImplemented, reason: "unsupported transfer coding")
         }
         var length: Int?
+        func take(_ item: Substring.UTF8View) throws(HTTPParseError) {
+            let value = try Self.decimalLength(item)
+            if let length, length != value { throw .bad("conflicting Content-Length values") }
+            length = value
+        }
         for field in contentLengths {
+            // The usual field is one length: split into a list only when it is one.
+            guard field.utf8.contains(UInt8(ascii: ",")) else {
+                try take(field.utf8[...])
+                continue
+            }
             for item in field.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-                let value = try Self.decimalLength(item)
-                if let length, length != value { throw .bad("conflicting Content-Length values") }
-                length = value
+                try take(item)
             }
         }
         let bodyLength = length ?? 0

@@ -169,8 +169,8 @@ struct RequestParser {
         guard !targetBytes.isEmpty, targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
             throw .bad("malformed request target")
         }
-        let version = String(decoding: versionBytes, as: UTF8.self)
-        guard let parsedVersion = HTTPVersion(rawValue: version) else {
+        guard let parsedVersion = HTTPVersion(bytes: versionBytes) else {
+            let version = String(decoding: versionBytes, as: UTF8.self)
             if version.count == 8, version.hasPrefix("HTTP/"),
                 version.utf8.dropFirst(5).enumerated().allSatisfy({
                     $0.offset == 1 ? $0.element == UInt8(ascii: ".") : (48...57).contains($0.element)
