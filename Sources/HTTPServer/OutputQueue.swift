@@ -25,8 +25,20 @@ struct OutputQueue {
 
     /// Sends as much as the socket takes. Returns the bytes sent, or -1 with `errno` set.
     mutating func send(to fd: Int32) -> Int {
+        // The usual case is one answer's bytes: a plain send, no iovecs to build.
+        let sent =
+            chunks.count == 1
+            ? chunks[0].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + sentOfFirst, $0.count - sentOfFirst, Int32(MSG_NOSIGNAL))
+            }
+            : sendGathered(to: fd)
+        if sent > 0 { consume(sent) }
+        return sent
+    }
+
+    private func sendGathered(to fd: Int32) -> Int {
         var vectors: [iovec] = []
-        let sent = Self.withVectors(chunks[...], skipping: sentOfFirst, into: &vectors) { pinned in
+        return Self.withVectors(chunks[...], skipping: sentOfFirst, into: &vectors) { pinned in
             var vectors = pinned
             var message = msghdr()
             return vectors.withUnsafeMutableBufferPointer { buffer in
@@ -35,8 +47,6 @@ struct OutputQueue {
                 return sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
             }
         }
-        if sent > 0 { consume(sent) }
-        return sent
     }
 
     private mutating func consume(_ sent: Int) {
