@@ -9,11 +9,15 @@ public struct DeviceLineParser: Sendable {
 
     public func parse(_ body: [UInt8]) -> [DeviceLine] {
         var results: [DeviceLine] = []
-        for (index, rawLine) in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
-        {
-            let line = rawLine.trimmingASCIIWhitespace()
-            guard !line.isEmpty else { continue }
-            results.append(parseLine(line, number: index + 1))
+        // Line by line in place (no array of the body's lines): a device request is usually one line.
+        var start = body.startIndex
+        var number = 0
+        while start <= body.endIndex {
+            let end = body[start...].firstIndex(of: UInt8(ascii: "\n")) ?? body.endIndex
+            number += 1
+            let line = body[start..<end].trimmingASCIIWhitespace()
+            if !line.isEmpty { results.append(parseLine(line, number: number)) }
+            start = end + 1
         }
         return results
     }
