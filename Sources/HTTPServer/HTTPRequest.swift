@@ -19,7 +19,7 @@ public struct HTTPRequest: Sendable {
     ) {
         self.method = method
         self.target = target
-        self.queryMark = Self.queryMark(in: target)
+        self.queryMark = target.utf8.firstIndex(of: UInt8(ascii: "?"))
         self.version = version
         self.headers = headers
         self.body = body
@@ -37,11 +37,4 @@ public struct HTTPRequest: Sendable {
     }
 
     public func query(_ name: String) -> String? { queryItems.first { $0.name == name }?.value }
-
-    private static func queryMark(in target: String) -> String.Index? {
-        let utf8 = target.utf8
-        let offset = utf8.withContiguousStorageIfAvailable { $0.firstIndex(of: UInt8(ascii: "?")) }
-        guard let found = offset else { return utf8.firstIndex(of: UInt8(ascii: "?")) }
-        return found.map { utf8.index(utf8.startIndex, offsetBy: $0) }
-    }
 }
