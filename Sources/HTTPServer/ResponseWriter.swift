@@ -3,7 +3,7 @@ import Glibc
 /// Serialises responses into a connection's output queue (the body is queued, not copied). Adds `Date`, `Content-Length`
 /// and `Connection` itself, and never lets a header value carry CR or LF (response splitting).
 struct ResponseWriter {
-    private var cachedDate: [UInt8] = []
+    private var cachedDateLine: [UInt8] = []
     private var cachedSecond = -1
 
     mutating func encode(
@@ -12,34 +12,49 @@ struct ResponseWriter {
     ) {
         let status = response.status
         let bodyless = status.code == 204 || status.code == 304 || status.code < 200
-        var head = version == .http10 ? Self.http10 : Self.http11
-        head.reserveCapacity(256)
-        head += String(status.code).utf8
+        // Appended from arrays and contiguous UTF-8 only (memcpy), into one allocation: this runs
+        // for every answer.
+        var head: [UInt8] = []
+        head.reserveCapacity(Self.typicalHeadBytes)
+        head.append(contentsOf: version == .http10 ? Self.http10 : Self.http11)
+        Self.appendDecimal(status.code, to: &head)
         head.append(.space)
-        head += status.reason.utf8
-        head += Self.crlf
-        head += Self.dateName
-        head += httpDate()
-        head += Self.crlf
+        head.append(contentsOf: status.reason.utf8)
+        head.append(contentsOf: Self.crlf)
+        head.append(contentsOf: dateLine())
         if !bodyless {
-            head += Self.contentLengthName
-            head += String(response.body.count).utf8
-            head += Self.crlf
+            head.append(contentsOf: Self.contentLengthName)
+            Self.appendDecimal(response.body.count, to: &head)
+            head.append(contentsOf: Self.crlf)
         }
         if !keepAlive {
-            head += Self.connectionClose
+            head.append(contentsOf: Self.connectionClose)
         } else if version == .http10 {
-            head += Self.connectionKeepAlive
+            head.append(contentsOf: Self.connectionKeepAlive)
         }
         for (name, value) in response.headers where Self.isAllowed(name) {
-            head += name.utf8
-            head += Self.separator
-            head += value.utf8.lazy.map { $0 == .cr || $0 == .lf || $0 == 0 ? .space : $0 }
-            head += Self.crlf
+            head.append(contentsOf: name.utf8)
+            head.append(contentsOf: Self.separator)
+            for byte in value.utf8 { head.append(byte == .cr || byte == .lf || byte == 0 ? .space : byte) }
+            head.append(contentsOf: Self.crlf)
         }
-        head += Self.crlf
+        head.append(contentsOf: Self.crlf)
         output.append(head)
         if method != .head && !bodyless { output.append(response.body) }
+    }
+
+    /// Room for a status line, `Date` and `Content-Length` and a few short headers.
+    private static let typicalHeadBytes = 160
+
+    /// A non-negative number's decimal digits, without making a String.
+    private static func appendDecimal(_ number: Int, to bytes: inout [UInt8]) {
+        let start = bytes.count
+        var rest = UInt(max(0, number))
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        bytes[start...].reverse()
     }
 
     static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
@@ -59,16 +74,16 @@ struct ResponseWriter {
         name.utf8.allSatisfy(\.isTokenCharacter) && !serverOwned.contains { HTTPHeaders.same(name, $0) }
     }
 
-    /// IMF-fixdate (RFC 9110 §5.6.7), recomputed at most once a second.
-    private mutating func httpDate() -> [UInt8] {
+    /// `Date: ` and the IMF-fixdate (RFC 9110 §5.6.7) with its CRLF, recomputed at most once a second.
+    private mutating func dateLine() -> [UInt8] {
         var now = time(nil)
-        guard Int(now) != cachedSecond else { return cachedDate }
+        guard Int(now) != cachedSecond else { return cachedDateLine }
         var parts = tm()
         gmtime_r(&now, &parts)
         var buffer = [CChar](repeating: 0, count: 64)
         let length = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
-        cachedDate = buffer.prefix(length).map { UInt8(bitPattern: $0) }
+        cachedDateLine = Self.dateName + buffer.prefix(length).map { UInt8(bitPattern: $0) } + Self.crlf
         cachedSecond = Int(now)
-        return cachedDate
+        return cachedDateLine
     }
 }
