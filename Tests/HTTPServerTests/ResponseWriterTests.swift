@@ -23,7 +23,8 @@ import Testing
         var buffer = [UInt8](repeating: 0, count: 4096)
         while case let count = read(fds[1], &buffer, buffer.count), count > 0 { bytes += buffer.prefix(count) }
         var text = String(decoding: bytes, as: UTF8.self)
-        let date = try #require(text.firstRange(of: /Date: [A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT/))
+        let imfFixdate = /Date: [A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT/
+        let date = try #require(text.firstRange(of: imfFixdate))
         text.replaceSubrange(date, with: "Date: *")
         return text
     }

@@ -42,11 +42,12 @@ private func temporaryDirectory() -> String {
 
     /// Devices send `Token` (InfluxDB's scheme) or `Bearer`, in any case, with blanks around the
     /// token; any other scheme, or a scheme without a token, presents none.
-    @Test(arguments: [
-        ("Token pbd_abc", "pbd_abc"), ("bearer pbd_abc", "pbd_abc"), ("TOKEN \t pbd_abc \t", "pbd_abc"),
-        ("Token pbd_ä b", "pbd_ä b"), ("Basic pbd_abc", nil), ("Token", nil), ("Token  \t ", nil),
-        ("Tokens pbd_abc", nil), (" Token pbd_abc", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("Token pbd_abc", "pbd_abc"), ("bearer pbd_abc", "pbd_abc"), ("TOKEN \t pbd_abc \t", "pbd_abc"),
+            ("Token pbd_ä b", "pbd_ä b"), ("Basic pbd_abc", nil), ("Token", nil), ("Token  \t ", nil),
+            ("Tokens pbd_abc", nil), (" Token pbd_abc", nil),
+        ] as [(String, String?)])
     func aDeviceTokenIsReadFromEitherSchemeInAnyCase(header: String, token: String?) {
         #expect(DeviceToken.from(["Authorization": header]) == token)
         #expect(DeviceToken.from(["X-Authorization": header]) == nil)
