@@ -8,7 +8,8 @@ import Synchronization
 /// Everything but `inbox` and `epoll`'s wake-up is touched only by the loop's thread. Answers given on the
 /// loop's thread (at once, or when the batch's dispatching is done) are written back directly;
 /// answers from other threads (the worker pool, the write-ahead log's committer) come through the
-/// inbox, waking the loop with an eventfd.
+/// inbox, waking the loop with an eventfd. The variables each request touches are
+/// `@exclusivity(unchecked)`, as `Connection`'s are, and for the same reason.
 final class EventLoop: @unchecked Sendable {
     private enum Tag {
         static let listener: UInt64 = 0
@@ -28,22 +29,22 @@ final class EventLoop: @unchecked Sendable {
     private let epoll: EpollSet
     private let inbox = Mutex(Inbox())
 
-    var connections: [UInt64: Connection] = [:]
+    @exclusivity(unchecked) var connections: [UInt64: Connection] = [:]
     private var nextID: UInt64 = 2
-    var writer = ResponseWriter()
+    @exclusivity(unchecked) var writer = ResponseWriter()
     var draining = false
     private var drainDeadline = UInt64.max
-    var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+    @exclusivity(unchecked) var scratch = [UInt8](repeating: 0, count: 64 * 1024)
     private let tickMilliseconds: Int32
     private let timeouts: ConnectionTimer.Timeouts
     var loopThread = pthread_t()
     /// The connection whose request `respond` is handling right now, and its answer if already given.
-    private var dispatching: UInt64?
-    private var immediate: HTTPResponse?
+    @exclusivity(unchecked) private var dispatching: UInt64?
+    @exclusivity(unchecked) private var immediate: HTTPResponse?
     /// Connections with answers to write once the current batch of events is handled.
-    private var deferred: [Connection] = []
+    @exclusivity(unchecked) private var deferred: [Connection] = []
     /// Whether requests were dispatched since the responder last heard `batchDispatched`.
-    private var dispatchedSinceBatchEnd = false
+    @exclusivity(unchecked) private var dispatchedSinceBatchEnd = false
 
     var logger: Logger { configuration.logger }
     var metrics: Metrics { configuration.metrics }
