@@ -5,18 +5,13 @@ extension UInt8 {
     static let tab = UInt8(ascii: "\t")
     static let colon = UInt8(ascii: ":")
 
-    /// RFC 9110 §5.6.2 `tchar`.
+    /// RFC 9110 §5.6.2 `tchar`: `!#$%&'*+-.^_`|~`, digits and letters. One bit per ASCII byte in
+    /// two words, so the test is a shift, not a chain of comparisons: every header name's every
+    /// byte is tested.
     var isTokenCharacter: Bool {
-        switch self {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default: false
-        }
+        let below64: UInt64 = 0x03ff_6cfa_0000_0000
+        let from64: UInt64 = 0x57ff_ffff_c7ff_fffe
+        return self < 64 ? below64 >> self & 1 == 1 : self < 128 && from64 >> (self - 64) & 1 == 1
     }
 
     var hexValue: UInt8? {

@@ -7,13 +7,15 @@ struct ControlFields {
     private var expect: String?
     private var connectionOptions: [String] = []
 
-    mutating func note(name: UnsafeRawBufferPointer.SubSequence, value: String) {
+    /// Values become Strings only for these fields.
+    mutating func note(name: UnsafeRawBufferPointer.SubSequence, value: UnsafeRawBufferPointer.SubSequence) {
+        let text = { String(decoding: value, as: UTF8.self) }
         switch name.count {
         case 4 where Self.matches(name, "host"): hosts += 1
-        case 6 where Self.matches(name, "expect"): expect = expect ?? value
-        case 10 where Self.matches(name, "connection"): connectionOptions.append(value)
-        case 14 where Self.matches(name, "content-length"): contentLengths.append(value)
-        case 17 where Self.matches(name, "transfer-encoding"): transferEncodings.append(value)
+        case 6 where Self.matches(name, "expect"): expect = expect ?? text()
+        case 10 where Self.matches(name, "connection"): connectionOptions.append(text())
+        case 14 where Self.matches(name, "content-length"): contentLengths.append(text())
+        case 17 where Self.matches(name, "transfer-encoding"): transferEncodings.append(text())
         default: break
         }
     }

@@ -127,19 +127,21 @@ struct RequestParser {
         }
         guard let requestLine = nextLine() else { throw .bad("missing request line") }
         let (method, target, version) = try parseRequestLine(requestLine)
-        var headers = HTTPHeaders(capacity: 8)
+        var spans: [HTTPHeaders.Span] = []
+        spans.reserveCapacity(8)
         var control = ControlFields()
         while let line = nextLine() {
-            if headers.fields.count == limits.maxHeaderCount {
+            if spans.count == limits.maxHeaderCount {
                 throw HTTPParseError(status: .headersTooLarge, reason: "too many header fields")
             }
-            let (name, valueBytes) = try parseHeaderLine(line)
-            let value = String(decoding: valueBytes, as: UTF8.self)
+            let (name, value) = try parseHeaderLine(line)
             control.note(name: name, value: value)
-            headers.add(String(decoding: name, as: UTF8.self), value)
+            spans.append(
+                HTTPHeaders.Span(name: name.startIndex..<name.endIndex, value: value.startIndex..<value.endIndex))
         }
+        // The fields stay bytes (one copy of the head) until a handler asks for one.
         return Head(
-            method: method, target: target, version: version, headers: headers,
+            method: method, target: target, version: version, headers: HTTPHeaders(head: Array(bytes), spans: spans),
             framing: try control.framing(version: version, limits: limits),
             expectsContinue: try control.expectsContinue(version: version),
             keepAlive: control.keepAlive(version: version))

@@ -32,10 +32,11 @@ struct ResponseWriter {
         } else if version == .http10 {
             head.append(contentsOf: Self.connectionKeepAlive)
         }
-        for (name, value) in response.headers where Self.isAllowed(name) {
-            head.append(contentsOf: name.utf8)
+        response.headers.forEachField { name, value in
+            guard Self.isAllowed(name) else { return }
+            head.append(contentsOf: name)
             head.append(contentsOf: Self.separator)
-            for byte in value.utf8 { head.append(byte == .cr || byte == .lf || byte == 0 ? .space : byte) }
+            for byte in value { head.append(byte == .cr || byte == .lf || byte == 0 ? .space : byte) }
             head.append(contentsOf: Self.crlf)
         }
         head.append(contentsOf: Self.crlf)
@@ -70,8 +71,9 @@ struct ResponseWriter {
     private static let serverOwned = ["Content-Length", "Connection", "Date", "Transfer-Encoding"]
 
     /// Framing headers are the server's alone; a name that is not a token would break the head.
-    private static func isAllowed(_ name: String) -> Bool {
-        name.utf8.allSatisfy(\.isTokenCharacter) && !serverOwned.contains { HTTPHeaders.same(name, $0) }
+    private static func isAllowed(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        !name.isEmpty && name.allSatisfy(\.isTokenCharacter)
+            && !serverOwned.contains { equalIgnoringASCIICase(name, $0.utf8) }
     }
 
     /// `Date: ` and the IMF-fixdate (RFC 9110 §5.6.7) with its CRLF, recomputed at most once a second.

@@ -63,6 +63,17 @@ public final class WriteAheadLog: Sendable {
         var lines = 0
         var completions: [Completion] = []
 
+        /// Encodes one record at the end (in place: the group is not copied); returns its size.
+        mutating func add(
+            _ payload: [UInt8], lineCount: Int, appendedAt: Int64, completion: @escaping Completion
+        ) -> Int {
+            let start = bytes.count
+            RecordFormat.encode(payload, lineCount: lineCount, appendedAt: appendedAt, into: &bytes)
+            lines += lineCount
+            completions.append(completion)
+            return bytes.count - start
+        }
+
         mutating func add(_ other: PendingGroup) {
             bytes += other.bytes
             lines += other.lines
@@ -125,14 +136,8 @@ public final class WriteAheadLog: Sendable {
         let thread = pthread_self()
         let refused = shared.withLock { state -> WriteAheadLogError? in
             if let refused = refusal(adding: RecordFormat.headerBytes + payload.count, to: state) { return refused }
-            var group = state.unflushed.removeValue(forKey: thread) ?? PendingGroup()  // moved out: no copy
-            let start = group.bytes.count
-            RecordFormat.encode(
-                payload, lineCount: lineCount, appendedAt: Self.wallClockMilliseconds(), into: &group.bytes)
-            group.lines += lineCount
-            group.completions.append(completion)
-            state.unflushedBytes += group.bytes.count - start
-            state.unflushed[thread] = group
+            state.unflushedBytes += state.unflushed[thread, default: PendingGroup()].add(
+                payload, lineCount: lineCount, appendedAt: Self.wallClockMilliseconds(), completion: completion)
             return nil
         }
         if let refused { completion(.failure(refused)) }

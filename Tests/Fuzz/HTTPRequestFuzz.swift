@@ -19,7 +19,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
                     let step = try buffer.withUnsafeBytes { try parser.parse($0) }
                     guard case .complete(let request, let consumed) = step else { break }
                     results.append(
-                        "\(request.method.rawValue) \(request.target) \(request.headers.fields.count) \(request.body.count)"
+                        "\(request.method.rawValue) \(request.target) \(request.headers.count) \(request.body.count)"
                     )
                     buffer.removeFirst(consumed)
                 } catch let error as HTTPParseError {

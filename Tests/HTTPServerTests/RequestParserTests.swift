@@ -86,6 +86,34 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
         #expect(headers.values("X-A") == ["1", "2"])
     }
 
+    /// A parsed head's fields (kept as its bytes) and fields added later behave as one list.
+    @Test func parsedAndAddedFieldsAreOneOrderedList() throws {
+        var headers = try #require(try parse("GET / HTTP/1.1\r\nhOsT: gw\r\nX-A: 1\r\nx-a: zoë\r\n\r\n")?.get()).headers
+        headers.add("Set-Cookie", "a=1")
+        headers.replaceOrAdd("X-a", "3")
+        headers.add("set-cookie", "b=2")
+        #expect(
+            headers.fields.map { "\($0.name)=\($0.value)" } == ["hOsT=gw", "Set-Cookie=a=1", "X-a=3", "set-cookie=b=2"])
+        #expect(headers.values("SET-COOKIE") == ["a=1", "b=2"] && headers["x-A"] == "3" && headers.count == 4)
+        headers.remove("host")
+        #expect(headers["Host"] == nil && headers == ["Set-Cookie": "a=1", "X-a": "3", "set-cookie": "b=2"])
+    }
+
+    /// Header names and methods are RFC 9110 tokens: each of the 256 byte values is classed as the
+    /// RFC's list says, and a name or method holding a byte outside it is refused.
+    @Test func headerNamesAndMethodsAreExactlyTheRFCsTokenCharacters() {
+        let tchar = Set("!#$%&'*+-.^_`|~0123456789".utf8).union((65...90).map(UInt8.init)).union(
+            (97...122).map(UInt8.init))
+        for byte in UInt8.min...UInt8.max {
+            #expect(byte.isTokenCharacter == tchar.contains(byte), "byte \(byte)")
+        }
+        for character in ["~", "`", "@", "(", "\u{7F}"] {
+            let valid = tchar.contains(UInt8(ascii: Unicode.Scalar(character)!))
+            #expect((status("GET / HTTP/1.1\r\nHost: gw\r\nX\(character): 1\r\n\r\n") == nil) == valid, "\(character)")
+            #expect((status("G\(character)T / HTTP/1.1\r\nHost: gw\r\n\r\n") == nil) == valid, "\(character)")
+        }
+    }
+
     @Test func leadingBlankLinesAndAbsoluteFormAreAccepted() throws {
         let request = try #require(try parse("\r\n\r\nGET http://gw:5000/write?x=1 HTTP/1.0\r\n\r\n")?.get())
         #expect(request.target == "/write?x=1" && request.version == .http10)
