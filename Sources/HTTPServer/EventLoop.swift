@@ -23,7 +23,8 @@ final class EventLoop: @unchecked Sendable {
 
     private let configuration: HTTPServerConfiguration
     private let responder: any HTTPResponder
-    private let workers: WorkerPool
+    /// Every reply's way to the worker pool: one closure for the loop, not one a request.
+    private let offload: @Sendable (@escaping @Sendable () -> Void) -> Void
     let gate: ConnectionGate
     private let listener: Listener
     private let epoll: EpollSet
@@ -56,7 +57,7 @@ final class EventLoop: @unchecked Sendable {
     ) throws(SocketError) {
         self.configuration = configuration
         self.responder = responder
-        self.workers = workers
+        offload = { [workers] job in workers.submit(job) }
         self.gate = gate
         self.listener = listener
         epoll = try EpollSet(wakeTag: Tag.wake)
@@ -341,7 +342,7 @@ final class EventLoop: @unchecked Sendable {
         let id = connection.id
         let reply = HTTPReply(
             deliver: { [self] response in deliver(response, to: id) },
-            offload: { [workers] job in workers.submit(job) })
+            offload: offload)
         dispatching = id
         dispatchedSinceBatchEnd = true
         responder.respond(to: request, reply: reply)
