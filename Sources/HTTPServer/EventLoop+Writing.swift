@@ -69,6 +69,7 @@ extension EventLoop {
     func sweep(_ now: UInt64) {
         assertOnLoopThread()
         for connection in Array(connections.values) {
+            connection.releaseEmptyInput()
             let closing: Bool
             switch connection.phase {
             case .closing, .lingering: closing = true
