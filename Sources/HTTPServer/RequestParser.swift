@@ -208,16 +208,19 @@ struct RequestParser {
         guard let first = bytes.first else { throw .bad("empty header line") }
         if first == .space || first == .tab { throw .bad("obsolete line folding in header") }
         guard let colon = Self.first(.colon, in: bytes, from: 0) else { throw .bad("header line without colon") }
-        guard colon > 0, UnsafeRawBufferPointer(rebasing: bytes[..<colon]).allSatisfy(\.isTokenCharacter) else {
+        guard colon > 0 else { throw .bad("malformed header name") }
+        // Iterated, not indexed or `allSatisfy`-ed: every byte of every header line passes here.
+        for byte in UnsafeRawBufferPointer(rebasing: bytes[..<colon]) where !byte.isTokenCharacter {
             throw .bad("malformed header name")  // includes whitespace before the colon (RFC 9112 §5.1)
         }
         var start = colon + 1
         var end = bytes.count
         while start < end, bytes[start] == .space || bytes[start] == .tab { start += 1 }
         while end > start, bytes[end - 1] == .space || bytes[end - 1] == .tab { end -= 1 }
-        guard
-            UnsafeRawBufferPointer(rebasing: bytes[start..<end]).allSatisfy({ $0 == .tab || $0 >= 0x20 && $0 != 0x7f })
-        else { throw .bad("control character in header value") }
+        for byte in UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        where byte < 0x20 && byte != .tab || byte == 0x7f {
+            throw .bad("control character in header value")
+        }
         let base = line.startIndex
         return (line[base..<base + colon], line[base + start..<base + end])
     }
