@@ -38,8 +38,10 @@ public struct DeviceLineParser: Sendable {
             return reject("device id must be two letters or digits")
         }
         let deviceID = String(decoding: deviceBytes, as: UTF8.self)
-        let code = String(decoding: line.dropFirst(2).prefix(2), as: UTF8.self)
-        guard let measurement = catalog.measurement(for: code) else { return reject("unknown sensor code '\(code)'") }
+        let codeStart = line.startIndex + 2
+        guard let measurement = catalog.measurement(code: line[codeStart], line[codeStart + 1]) else {
+            return reject("unknown sensor code '\(String(decoding: line[codeStart..<codeStart + 2], as: UTF8.self))'")
+        }
         let reading = line.dropFirst(4)
         if reading.starts(with: Self.errorMarker) {
             return .sensorFailure(number: number, deviceID: deviceID, measurement: measurement, text: text)

@@ -1,13 +1,30 @@
 /// Maps the devices' two-letter sensor codes to measurement names. Configurable
 /// (`PLANTBUDDY_SENSORS`), so a new sensor needs no code change.
 public struct SensorCatalog: Sendable, Equatable {
-    public private(set) var measurements: [String: String]
+    public let measurements: [String: String]
+    /// The same, keyed by a code's two bytes: every device line is looked up here, and an integer
+    /// key needs neither a String for the code nor String hashing.
+    private let byCode: [UInt16: String]
 
     public static let standard = SensorCatalog(unchecked: [
         "LI": "light", "HU": "humidity", "ST": "soil_temp", "AT": "air_temp", "SM": "soil_moisture",
     ])
 
-    private init(unchecked measurements: [String: String]) { self.measurements = measurements }
+    private init(unchecked measurements: [String: String]) {
+        self.measurements = measurements
+        byCode = Self.index(measurements)
+    }
+
+    private static func index(_ measurements: [String: String]) -> [UInt16: String] {
+        var byCode: [UInt16: String] = [:]
+        for (code, name) in measurements {
+            let bytes = Array(code.utf8)
+            if bytes.count == 2 { byCode[key(bytes[0], bytes[1])] = name }
+        }
+        return byCode
+    }
+
+    private static func key(_ first: UInt8, _ second: UInt8) -> UInt16 { UInt16(first) << 8 | UInt16(second) }
 
     /// Parses `SM=soil_moisture,LI=light,…`.
     public init(parsing text: String) throws(ConfigurationError) {
@@ -27,9 +44,16 @@ public struct SensorCatalog: Sendable, Equatable {
             throw ConfigurationError(setting: "PLANTBUDDY_SENSORS", message: "names no sensors")
         }
         self.measurements = measurements
+        byCode = Self.index(measurements)
     }
 
-    public func measurement(for code: String) -> String? { measurements[code] }
+    public func measurement(for code: String) -> String? {
+        let bytes = Array(code.utf8)
+        return bytes.count == 2 ? measurement(code: bytes[0], bytes[1]) : nil
+    }
+
+    /// The measurement for a code as a device line carries it: two bytes.
+    func measurement(code first: UInt8, _ second: UInt8) -> String? { byCode[Self.key(first, second)] }
 
     public var description: String {
         measurements.keys.sorted().map { "\($0)=\(measurements[$0]!)" }.joined(separator: ",")
