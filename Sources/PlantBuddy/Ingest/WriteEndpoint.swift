@@ -68,22 +68,26 @@ struct WriteEndpoint: Sendable {
             }
         }
         guard accepted > 0 else {
-            return reply.send(answer(accepted: 0, rejected: rejected, user: user.name))
+            return reply.send(Self.answer(accepted: 0, rejected: rejected, user: user.name, ingest: ingest))
         }
+        // The closure captures only what it uses: `self` or the whole user record would be copied into it.
+        let userName = user.name
         ingest.buffer(lineProtocol, lines: accepted, readings: readings, user: user) {
-            [self, accepted, rejected] refusal in
+            [ingest, accepted, rejected] refusal in
             guard let refusal else {
-                return reply.send(answer(accepted: accepted, rejected: rejected, user: user.name))
+                return reply.send(Self.answer(accepted: accepted, rejected: rejected, user: userName, ingest: ingest))
             }
             reply.send(
                 refusal.response { status, message in
                     Self.json(status, ErrorBody(code: "unavailable", message: message))
-                }.loggingUser(user.name))
+                }.loggingUser(userName))
         }
     }
 
     /// The answer once the accepted lines are buffered: 204, or 400 listing the refused lines.
-    private func answer(accepted: Int, rejected: [Rejection], user: String) -> HTTPResponse {
+    private static func answer(
+        accepted: Int, rejected: [Rejection], user: String, ingest: IngestPath
+    ) -> HTTPResponse {
         ingest.record(
             accepted: accepted, rejected: rejected.count,
             firstError: rejected.first.map { "line \($0.line): \($0.error)" }, user: user)
