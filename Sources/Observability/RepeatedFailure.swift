@@ -49,7 +49,7 @@ public final class RepeatedFailure: Sendable {
 
     /// The failure has stopped (an occurrence of the opposite, such as a write kept): says so once,
     /// with how many went unlogged since the last line.
-    public func cleared(now: UInt64 = RepeatedFailure.now()) {
+    public func cleared() {
         guard active.load(ordering: .relaxed) else { return }
         let repeats: Int? = window.withLock { window in
             guard active.exchange(false, ordering: .relaxed) else { return nil }
