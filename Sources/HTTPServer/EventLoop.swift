@@ -271,7 +271,7 @@ final class EventLoop: @unchecked Sendable {
                     return .failure(error)
                 }
             }
-            switch result {
+            switch consume result {
             case .failure(let error):
                 refuse(connection, error)
             case .success(.complete(let request, let consumed)):
@@ -330,7 +330,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Hands the request to the responder; an answer given before it returns is queued at once.
-    private func dispatch(_ parsed: RequestParser.ParsedRequest, on connection: Connection) {
+    private func dispatch(_ parsed: consuming RequestParser.ParsedRequest, on connection: Connection) {
         let request = HTTPRequest(
             method: parsed.method, target: parsed.target, version: parsed.version,
             headers: parsed.headers,

@@ -52,12 +52,12 @@ struct RequestParser {
             head = try Self.parseHead(UnsafeRawBufferPointer(rebasing: bytes[leadingBlankBytes..<end]), limits: limits)
             headLength = end
         }
-        guard let head else { return .needMoreBytes }
-        switch head.framing {
+        guard let framing = head?.framing else { return .needMoreBytes }
+        switch framing {
         case .length(let length):
             guard bytes.count - headLength >= length else { return .needMoreBytes }
             let body = Array(bytes[headLength..<headLength + length])
-            return complete(head, body: body, consumed: headLength + length)
+            return complete(body: body, consumed: headLength + length)
         case .chunked:
             guard let end = try chunks.decode(bytes, from: headLength, limits: limits) else {
                 if bytes.count >= limits.maxRawRequestBytes {
@@ -65,16 +65,19 @@ struct RequestParser {
                 }
                 return .needMoreBytes
             }
-            return complete(head, body: chunks.body, consumed: end)
+            return complete(body: chunks.body, consumed: end)
         }
     }
 
-    private mutating func complete(_ head: Head, body: [UInt8], consumed: Int) -> Step {
-        let request = ParsedRequest(
-            method: head.method, target: head.target, version: head.version, headers: head.headers, body: body,
-            keepAlive: head.keepAlive)
+    /// The head moves into the request (taken, not copied), and the parser starts over.
+    private mutating func complete(body: [UInt8], consumed: Int) -> Step {
+        let head = head.take()!
         self = RequestParser(limits: limits)
-        return .complete(request, consumed: consumed)
+        return .complete(
+            ParsedRequest(
+                method: head.method, target: head.target, version: head.version, headers: head.headers, body: body,
+                keepAlive: head.keepAlive),
+            consumed: consumed)
     }
 
     /// Finds the blank line ending the head, enforcing line endings and size limits on the way.
