@@ -77,7 +77,7 @@ final class EventLoop: @unchecked Sendable {
     /// Hands a handler's response to the connection. On this loop's own thread (during `respond`, or
     /// from `batchDispatched`) it is queued at once; otherwise it goes through the inbox and the loop
     /// is woken.
-    func deliver(_ response: HTTPResponse, to connection: UInt64) {
+    func deliver(_ response: consuming HTTPResponse, to connection: UInt64) {
         if pthread_equal(pthread_self(), loopThread) != 0 {
             if dispatching == connection && immediate == nil { return immediate = response }
             if dispatching == nil { return receive(response, for: connection) }

@@ -1,19 +1,20 @@
 /// The way back to one request's connection. Send exactly once, from any thread; a reply sent
-/// before `respond` returns is written without waking the loop.
+/// before `respond` returns is written without waking the loop. A response is handed on, not
+/// copied, at every step (`consuming`): a copy is a retain and a release of each of its buffers.
 public struct HTTPReply: Sendable {
-    private let deliver: @Sendable (HTTPResponse) -> Void
+    private let deliver: @Sendable (consuming HTTPResponse) -> Void
     private let offload: @Sendable (@escaping @Sendable () -> Void) -> Void
 
     /// `offload` runs a job where blocking is allowed (the server's worker pool).
     public init(
-        deliver: @escaping @Sendable (HTTPResponse) -> Void,
+        deliver: @escaping @Sendable (consuming HTTPResponse) -> Void,
         offload: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
     ) {
         self.deliver = deliver
         self.offload = offload
     }
 
-    public func send(_ response: HTTPResponse) { deliver(response) }
+    public func send(_ response: consuming HTTPResponse) { deliver(response) }
 
     /// Runs `answer` on the worker pool, where it may block, and sends what it returns.
     public func sendFromWorker(_ answer: @escaping @Sendable () -> HTTPResponse) {
@@ -23,7 +24,7 @@ public struct HTTPReply: Sendable {
     /// A reply that shows each response to `observe` (access log, metrics) before sending it.
     public func observing(_ observe: @escaping @Sendable (inout HTTPResponse) -> Void) -> HTTPReply {
         HTTPReply(
-            deliver: { [deliver] response in
+            deliver: { [deliver] (response: consuming HTTPResponse) in
                 var response = response
                 observe(&response)
                 deliver(response)

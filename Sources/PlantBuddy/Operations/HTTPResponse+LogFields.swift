@@ -2,7 +2,7 @@ import HTTPServer
 
 extension HTTPResponse {
     /// Names the authenticated user in the access log line.
-    func loggingUser(_ name: String) -> HTTPResponse {
+    consuming func loggingUser(_ name: String) -> HTTPResponse {
         var response = self
         response.logFields.append(("user", name))
         return response
