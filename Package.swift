@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CSystemLinux", "Locking", "Observability"], swiftSettings: strict),
         .target(name: "CurlClient", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "InfluxClient", dependencies: ["CurlClient", "CZlib"], swiftSettings: strict),
-        .target(name: "WriteAheadLog", dependencies: ["CZlib", "Locking"], swiftSettings: strict),
+        .target(name: "WriteAheadLog", dependencies: ["Locking"], swiftSettings: strict),
         .target(name: "SVGChart", swiftSettings: strict),
         .target(name: "HTMLTemplate", swiftSettings: strict),
 

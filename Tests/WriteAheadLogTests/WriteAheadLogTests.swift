@@ -102,13 +102,31 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
         #expect(log.status.appends == 3 && log.status.syncs == 0)
     }
 
-    /// The standard check value, whole and continued across a split: records written before the
-    /// switch to zlib's implementation still verify.
-    @Test func crc32MatchesTheIEEECheckValue() {
+    /// The standard check value, and the definition itself (one bit at a time) for every length up
+    /// to 80 bytes and every split of them: the eight-byte steps and the byte-wise tail agree with it,
+    /// so records written by earlier versions (zlib's `crc32`) still verify.
+    @Test func crc32IsTheIEEEChecksumAtEveryLengthAndSplit() {
         let digits = Array("123456789".utf8)
         #expect(digits.withUnsafeBytes { CRC32.checksum($0) } == 0xCBF4_3926)
-        let first = digits[..<4].withUnsafeBytes { CRC32.checksum($0) }
-        #expect(digits[4...].withUnsafeBytes { CRC32.checksum($0, continuing: first) } == 0xCBF4_3926)
+        func bitwise(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc = UInt32.max
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return ~crc
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<80).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for count in 0...bytes.count {
+            let whole = bytes[..<count]
+            #expect(whole.withUnsafeBytes { CRC32.checksum($0) } == bitwise(whole), "\(count) bytes")
+            for split in stride(from: 0, through: count, by: 3) {
+                let first = bytes[..<split].withUnsafeBytes { CRC32.checksum($0) }
+                #expect(
+                    bytes[split..<count].withUnsafeBytes { CRC32.checksum($0, continuing: first) } == bitwise(whole))
+            }
+        }
     }
 
     @Test func unconfirmedRecordsSurviveARestart() throws {
