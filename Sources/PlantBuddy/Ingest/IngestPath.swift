@@ -67,13 +67,17 @@ final class IngestPath: Sendable {
         _ lineProtocol: [UInt8], lines: Int, readings: [Reading], user: UserRecord,
         completion: @escaping @Sendable (BufferRefusal?) -> Void
     ) {
+        // The whole user record rides along only with readings to judge (a copy is a retain of each
+        // of its fields); without them the name is all the completion needs.
+        let judged = readings.isEmpty ? nil : user
+        let userName = user.name
         log.append(lineProtocol, lineCount: lines) { [self] result in
             switch result {
             case .success:
                 bufferFailures.cleared()
-                alerts.observe(readings, of: user)
+                if let judged { alerts.observe(readings, of: judged) }
                 completion(nil)
-            case .failure(let error): completion(refusal(error, user: user.name, lines: lines))
+            case .failure(let error): completion(refusal(error, user: userName, lines: lines))
             }
         }
     }
