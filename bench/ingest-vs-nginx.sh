@@ -57,8 +57,9 @@ idle_shares() {
 }
 
 # measure LABEL CONNECTIONS: one wrk run; prints a row and leaves requests/s in $RPS, p50 and p99 in
-# microseconds in $P50 and $P99, and the higher of the two CPUs' steal percentages in $STEAL. PB_PAUSE_MS set: paced (bench/write.lua). The last column is each
-# CPU's idle/steal percentage during the run (the server's CPU 0, wrk's CPU 1): a server that leaves
+# microseconds in $P50 and $P99, and the higher of the two CPUs' steal percentages in $STEAL.
+# PB_PAUSE_MS set: paced (bench/write.lua). The last column is each CPU's idle/steal percentage
+# during the run (the server's CPU 0, wrk's CPU 1): a server that leaves
 # its CPU idle at full load waits on the hand-offs between the CPUs, whose cost on a VM moves with
 # the host's load.
 measure() {

@@ -69,8 +69,6 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         }
     }
 
-    static func same(_ a: String, _ b: String) -> Bool { equalIgnoringASCIICase(a.utf8, b.utf8) }
-
     private static func has(_ name: String, at span: Span, in bytes: [UInt8]) -> Bool {
         span.name.count == name.utf8.count
             && bytes.withUnsafeBufferPointer {

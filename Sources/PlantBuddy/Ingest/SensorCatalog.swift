@@ -47,10 +47,7 @@ public struct SensorCatalog: Sendable, Equatable {
         byCode = Self.index(measurements)
     }
 
-    public func measurement(for code: String) -> String? {
-        let bytes = Array(code.utf8)
-        return bytes.count == 2 ? measurement(code: bytes[0], bytes[1]) : nil
-    }
+    public func measurement(for code: String) -> String? { measurements[code] }
 
     /// The measurement for a code as a device line carries it: two bytes.
     func measurement(code first: UInt8, _ second: UInt8) -> String? { byCode[Self.key(first, second)] }
