@@ -55,6 +55,7 @@ public final class WriteAheadLog: Sendable {
     private let commits = GuardedState(CommitRequests())
     /// Taken by whichever thread writes (see `SegmentWriter`); never while it waits for `shared`.
     private let writer: Mutex<SegmentWriter>
+    private let checkpoint: CheckpointFile
     private let committerDone = DispatchSemaphore(value: 0)
 
     /// Records encoded back to back, and their appenders.
@@ -90,7 +91,8 @@ public final class WriteAheadLog: Sendable {
             throw .io("cannot create \(directory): \(error.localizedDescription)")
         }
         let ids = Self.segmentIDs(in: directory)
-        var start = Self.readCheckpoint(directory) ?? LogPosition(segment: ids.first ?? 1, offset: 0)
+        checkpoint = try CheckpointFile(directory: directory)
+        var start = checkpoint.position ?? LogPosition(segment: ids.first ?? 1, offset: 0)
         if !ids.contains(start.segment) {
             start = LogPosition(segment: ids.first { $0 > start.segment } ?? 0, offset: 0)
         }
@@ -306,7 +308,7 @@ public final class WriteAheadLog: Sendable {
             return finished
         }
         for id in finished { unlink(Self.path(of: id, in: configuration.directory)) }
-        Self.writeCheckpoint(last.end, in: configuration.directory)
+        checkpoint.write(last.end)
     }
 
     public var status: WriteAheadLogStatus {

@@ -145,6 +145,33 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
         #expect(log.status.oldestAppendedAt != nil)
     }
 
+    /// The checkpoint says where a restart resumes. One that does not check out (garbled in a crash)
+    /// re-sends everything still on disk rather than skip anything; earlier versions' line is read.
+    @Test func aRestartResumesAtTheCheckpointAndADamagedOneReSendsRatherThanSkips() throws {
+        let directory = temporaryDirectory()
+        var log = try open(directory)
+        for value in ["a", "b", "c"] { try log.append(Array(value.utf8), lineCount: 1) }
+        let first = try #require(try readAll(log, from: log.confirmedPosition).first)
+        log.confirm([first])
+        log.close()
+        let path = directory + "/checkpoint"
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(written.utf8.count == 51 && written.hasSuffix("\n"))
+
+        func restarted() throws -> [String] {
+            let log = try open(directory)
+            defer { log.close() }
+            return text(try readAll(log, from: log.confirmedPosition))
+        }
+        #expect(try restarted() == ["b", "c"])
+        var garbled = Array(written.utf8)
+        garbled[39] = garbled[39] == UInt8(ascii: "9") ? UInt8(ascii: "8") : garbled[39] + 1  // the offset's last digit
+        try Data(garbled).write(to: URL(fileURLWithPath: path))
+        #expect(try restarted() == ["a", "b", "c"])
+        try Data("\(first.end.segment) \(first.end.offset)\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try restarted() == ["b", "c"])
+    }
+
     /// A crash mid-write leaves a partial record at the end: it was never acknowledged, so it is cut.
     @Test func tornTailIsTruncatedOnRecovery() throws {
         let directory = temporaryDirectory()
