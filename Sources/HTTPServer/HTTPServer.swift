@@ -54,10 +54,10 @@ public final class HTTPServer: Sendable {
         for (index, loop) in loops.enumerated() {
             stopped.enter()
             let thread = Thread { [stopped] in
+                Thread.current.name = "http-io-\(index)"
                 loop.run()
                 stopped.leave()
             }
-            thread.name = "http-io-\(index)"
             thread.start()
         }
         configuration.logger.info("listening", ["address": "\(configuration.host):\(port)"])

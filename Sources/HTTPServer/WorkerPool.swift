@@ -13,8 +13,10 @@ final class WorkerPool: Sendable {
 
     init(threadCount: Int, name: String) {
         for index in 0..<max(1, threadCount) {
-            let thread = Thread { [self] in workLoop() }
-            thread.name = "\(name)-\(index)"
+            let thread = Thread { [self] in
+                Thread.current.name = "\(name)-\(index)"
+                workLoop()
+            }
             thread.stackSize = 1 << 20
             thread.start()
         }

@@ -121,8 +121,10 @@ public final class WriteAheadLog: Sendable {
                 fd: try Self.createSegment(writeSegment, in: directory, durable: configuration.fsync),
                 directory: directory, segmentBytes: configuration.segmentBytes, durable: configuration.fsync))
         if configuration.fsync {
-            let thread = Thread { [self] in commitLoop() }
-            thread.name = "wal-committer"
+            let thread = Thread { [self] in
+                Thread.current.name = "wal-committer"
+                commitLoop()
+            }
             thread.start()
         } else {
             committerDone.signal()

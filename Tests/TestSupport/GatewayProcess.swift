@@ -49,8 +49,9 @@ public final class GatewayProcess: Sendable {
 
     public var log: String { output.text.withLock { $0 } }
     public var isRunning: Bool { process.isRunning }
+    public var processID: Int32 { process.processIdentifier }
 
-    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    public func signal(_ number: Int32) { kill(processID, number) }
 
     /// Waits for the process to end and its log to be read to the end; returns its exit status.
     @discardableResult

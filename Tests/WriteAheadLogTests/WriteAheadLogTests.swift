@@ -149,7 +149,7 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
     /// re-sends everything still on disk rather than skip anything; earlier versions' line is read.
     @Test func aRestartResumesAtTheCheckpointAndADamagedOneReSendsRatherThanSkips() throws {
         let directory = temporaryDirectory()
-        var log = try open(directory)
+        let log = try open(directory)
         for value in ["a", "b", "c"] { try log.append(Array(value.utf8), lineCount: 1) }
         let first = try #require(try readAll(log, from: log.confirmedPosition).first)
         log.confirm([first])

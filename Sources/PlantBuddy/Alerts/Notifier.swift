@@ -48,8 +48,10 @@ final class Notifier: Sendable {
         self.firstRetry = firstRetry.seconds
         self.logger = logger
         self.metrics = metrics
-        let thread = Thread { [self] in run() }
-        thread.name = "notifier"
+        let thread = Thread { [self] in
+            Thread.current.name = "notifier"
+            run()
+        }
         thread.start()
     }
 
