@@ -11,6 +11,7 @@
 # With fsync on, the disk's own fsync rate is measured first and compared with the syncs the
 # gateway achieved; the restated fsync targets are reported (@256 fsync on against off; @16 fsync
 # on's p50 against twice the disk's write+fdatasync time on the gateway's CPU under the same load).
+# Those runs also say whether the forwarder kept up: lines forwarded against lines acknowledged.
 # Then ROUNDS (5) alternating rounds at 16 connections, fsync off — nginx, the gateway with the access
 # log off, and on — give the medians the performance issue sets targets for.
 # The rounds' medians are given twice: over all rounds, and over those the host left alone (steal at
@@ -77,6 +78,12 @@ measure() {
         "$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt")" "${errors:-0}" "$shares"
 }
 metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
+# forwarding LABEL ACCEPTED_BEFORE WRITTEN_BEFORE: whether the forwarder kept up during a run, as the
+# lines it delivered to the stand-in against the lines acknowledged, and the backlog left at the end.
+forwarding() {
+    awk -v a0="$2" -v w0="$3" -v a1="$(metric plantbuddy_lines_accepted_total)" -v w1="$(metric plantbuddy_points_written_total)" \
+        'BEGIN { printf "  %s: %.0f lines acknowledged, %.0f forwarded (%.2fx), %.0f left in the log\n", "'"$1"'", a1 - a0, w1 - w0, (w1 - w0) / (a1 - a0), a1 - w1 }'
+}
 
 DISK=$("$BENCH_BIN/plantbuddy-bench" fsync "$WORK" 3)
 DISK_RATE=$(sed -E 's/.*: ([0-9]+)\/s$/\1/' <<<"$DISK")
@@ -113,7 +120,9 @@ for fsync in ${FSYNC_MODES:-false true}; do
         probe16=$!
     fi
     syncs_16=$(metric plantbuddy_buffer_fsyncs_total) sync_seconds_16=$(metric plantbuddy_buffer_fsync_seconds_total)
+    accepted=$(metric plantbuddy_lines_accepted_total) written=$(metric plantbuddy_points_written_total)
     measure "plantbuddy fsync=$fsync" 16
+    forwarding "forwarder at 16 connections" "$accepted" "$written"
     [ "$fsync" = false ] && { wait "$probe16"; DISK_16_RATE=$(sed -E 's/.*: ([0-9]+)\/s$/\1/' "$WORK/disk-loaded-16.txt"); }
     if [ "$fsync" = true ]; then
         FSYNC_P50_16=$P50
@@ -137,7 +146,9 @@ for fsync in ${FSYNC_MODES:-false true}; do
                 >"$WORK/disk-loaded.txt") &
         probe=$!
     fi
+    accepted=$(metric plantbuddy_lines_accepted_total) written=$(metric plantbuddy_points_written_total)
     measure "plantbuddy fsync=$fsync" 256
+    forwarding "forwarder at 256 connections" "$accepted" "$written"
     [ "$fsync" = false ] && RPS_256_OFF=$RPS
     [ "$fsync" = true ] && RPS_256_ON=$RPS
     if [ -n "$probe" ]; then
