@@ -76,11 +76,21 @@ final class Forwarder: Sendable {
                 if isDraining { return }
                 continue
             }
+            giveWay()
             guard deliver(batch) else { return }  // stopped mid-retry: the batch stays in the log
+            giveWay()
             log.confirm(batch)
+            giveWay()
             cursor = last.end
         }
     }
+
+    /// Offers the CPU to the threads answering requests between the stages of a batch (reading,
+    /// sending, confirming: 60-250 µs of CPU each for 2,000 lines). On a busy CPU the kernel
+    /// preempts a running thread only at its 4 ms ticks, so without this a request that arrives as
+    /// a batch starts waits for all of it. Ten alternating pairs at 16 connections, fsync off: the
+    /// gateway's p99 600 µs without, 455 µs with (medians; lower in every pair; bench/README.md).
+    private func giveWay() { sched_yield() }
 
     /// Up to `batchLines`/`batchBytes`, waiting no longer than the flush interval after the oldest record.
     private func nextBatch(from cursor: LogPosition) throws(WriteAheadLogError) -> [LogRecord] {
