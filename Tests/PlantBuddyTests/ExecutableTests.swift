@@ -105,33 +105,38 @@ import Testing
 
     /// The container HEALTHCHECK: exit 0 when the gateway answers /ready, 1 when nothing does.
     @Test func healthcheckCommandProbesTheGateway() throws {
-        let directory = ScratchDirectory.path("healthcheck")
-        let gateway = try GatewayProcess(binary: Self.binary, arguments: ["--data-dir", directory])
+        try withGateway(scratch: "healthcheck") { gateway in
+            let probe = try run(["healthcheck", "--listen", "0.0.0.0:\(gateway.port)"])
+            #expect(probe.status == 0)
+        }
+        let closed = try ClosedPort()
+        #expect(try run(["healthcheck", "--listen", "127.0.0.1:\(closed.port)"]).status == 1)
+    }
+
+    /// Runs `body` against a gateway on a fresh data directory, and stops it with SIGTERM after.
+    private func withGateway(scratch name: String, _ body: (GatewayProcess) throws -> Void) throws {
+        let gateway = try GatewayProcess(binary: Self.binary, arguments: ["--data-dir", ScratchDirectory.path(name)])
         defer {
             gateway.signal(SIGTERM)
             gateway.waitForExit()
         }
-        #expect(try run(["healthcheck", "--listen", "0.0.0.0:\(gateway.port)"]).status == 0)
-        let closed = try ClosedPort()
-        #expect(try run(["healthcheck", "--listen", "127.0.0.1:\(closed.port)"]).status == 1)
+        try body(gateway)
     }
 
     /// On a busy CPU the forwarder's batches give way to the threads answering requests: its thread
     /// runs SCHED_BATCH at nice 10 while the event loop keeps the default policy. The threads are
     /// found by their names, which `top -H` and `perf` show too.
     @Test func theForwarderGivesWayToTheThreadsAnsweringRequests() throws {
-        let directory = ScratchDirectory.path("scheduling")
-        let gateway = try GatewayProcess(binary: Self.binary, arguments: ["--data-dir", directory])
-        defer {
-            gateway.signal(SIGTERM)
-            gateway.waitForExit()
+        try withGateway(scratch: "scheduling") { gateway in
+            try waitUntil("the forwarder thread runs") {
+                ThreadScheduling.named("forwarder", in: gateway.processID) != nil
+            }
+            let forwarder = try #require(ThreadScheduling.named("forwarder", in: gateway.processID))
+            let loop = try #require(ThreadScheduling.named("http-io-0", in: gateway.processID))
+            #expect(forwarder.policy == 3)  // SCHED_BATCH
+            #expect(forwarder.nice == 10)
+            #expect(loop.policy == 0 && loop.nice == 0)
         }
-        try waitUntil("the forwarder thread runs") { ThreadScheduling.named("forwarder", in: gateway.processID) != nil }
-        let forwarder = try #require(ThreadScheduling.named("forwarder", in: gateway.processID))
-        let loop = try #require(ThreadScheduling.named("http-io-0", in: gateway.processID))
-        #expect(forwarder.policy == 3)  // SCHED_BATCH
-        #expect(forwarder.nice == 10)
-        #expect(loop.policy == 0 && loop.nice == 0)
     }
 
     @Test func sigtermStopsTheServerCleanly() throws {
