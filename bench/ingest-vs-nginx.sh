@@ -78,11 +78,16 @@ measure() {
         "$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt")" "${errors:-0}" "$shares"
 }
 metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
-# forwarding LABEL ACCEPTED_BEFORE WRITTEN_BEFORE: whether the forwarder kept up during a run, as the
-# lines it delivered to the stand-in against the lines acknowledged, and the backlog left at the end.
-forwarding() {
-    awk -v a0="$2" -v w0="$3" -v a1="$(metric plantbuddy_lines_accepted_total)" -v w1="$(metric plantbuddy_points_written_total)" \
-        'BEGIN { printf "  %s: %.0f lines acknowledged, %.0f forwarded (%.2fx), %.0f left in the log\n", "'"$1"'", a1 - a0, w1 - w0, (w1 - w0) / (a1 - a0), a1 - w1 }'
+# measure_forwarding LABEL CONNECTIONS: measure, then whether the forwarder kept up during the run
+# (the lines it delivered to the stand-in against the lines acknowledged, and the backlog left).
+measure_forwarding() {
+    local accepted written
+    accepted=$(metric plantbuddy_lines_accepted_total) written=$(metric plantbuddy_points_written_total)
+    measure "$1" "$2"
+    awk -v connections="$2" -v a0="$accepted" -v w0="$written" -v a1="$(metric plantbuddy_lines_accepted_total)" \
+        -v w1="$(metric plantbuddy_points_written_total)" 'BEGIN {
+            printf "  forwarder at %d connections: %.0f lines acknowledged, %.0f forwarded (%.2fx), %.0f left in the log\n",
+                connections, a1 - a0, w1 - w0, (w1 - w0) / (a1 - a0), a1 - w1 }'
 }
 
 DISK=$("$BENCH_BIN/plantbuddy-bench" fsync "$WORK" 3)
@@ -120,9 +125,7 @@ for fsync in ${FSYNC_MODES:-false true}; do
         probe16=$!
     fi
     syncs_16=$(metric plantbuddy_buffer_fsyncs_total) sync_seconds_16=$(metric plantbuddy_buffer_fsync_seconds_total)
-    accepted=$(metric plantbuddy_lines_accepted_total) written=$(metric plantbuddy_points_written_total)
-    measure "plantbuddy fsync=$fsync" 16
-    forwarding "forwarder at 16 connections" "$accepted" "$written"
+    measure_forwarding "plantbuddy fsync=$fsync" 16
     [ "$fsync" = false ] && { wait "$probe16"; DISK_16_RATE=$(sed -E 's/.*: ([0-9]+)\/s$/\1/' "$WORK/disk-loaded-16.txt"); }
     if [ "$fsync" = true ]; then
         FSYNC_P50_16=$P50
@@ -146,9 +149,7 @@ for fsync in ${FSYNC_MODES:-false true}; do
                 >"$WORK/disk-loaded.txt") &
         probe=$!
     fi
-    accepted=$(metric plantbuddy_lines_accepted_total) written=$(metric plantbuddy_points_written_total)
-    measure "plantbuddy fsync=$fsync" 256
-    forwarding "forwarder at 256 connections" "$accepted" "$written"
+    measure_forwarding "plantbuddy fsync=$fsync" 256
     [ "$fsync" = false ] && RPS_256_OFF=$RPS
     [ "$fsync" = true ] && RPS_256_ON=$RPS
     if [ -n "$probe" ]; then
