@@ -214,7 +214,7 @@ for _ in $(seq "$ROUNDS"); do
             --wal-fsync false --log-level "$level" 2>"$WORK/gateway-$level.log" &
         gateway=$!
         for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
-        measure "plantbuddy log=$level" 16
+        measure_forwarding "plantbuddy log=$level" 16
         steal=$((STEAL > steal ? STEAL : steal))
         if [ "$level" = warn ]; then
             quiet_rps=$RPS

@@ -135,6 +135,8 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
         for value in ["a", "b", "c"] { try log.append(Array(value.utf8), lineCount: 2) }
         let records = try readAll(log, from: log.confirmedPosition)
         log.confirm(Array(records.prefix(1)))
+        // What the forwarder reads to tell whether it keeps up, without touching a file.
+        #expect(log.unconfirmedLines == 4)
         log.close()
 
         log = try open(directory)

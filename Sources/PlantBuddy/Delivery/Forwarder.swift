@@ -76,11 +76,12 @@ final class Forwarder: Sendable {
                 if isDraining { return }
                 continue
             }
-            giveWay()
+            let keepingUp = log.unconfirmedLines < batch.reduce(0) { $0 + $1.lineCount } + policy.batchLines
+            if keepingUp { giveWay() }
             guard deliver(batch) else { return }  // stopped mid-retry: the batch stays in the log
-            giveWay()
+            if keepingUp { giveWay() }
             log.confirm(batch)
-            giveWay()
+            if keepingUp { giveWay() }
             cursor = last.end
         }
     }
@@ -90,6 +91,9 @@ final class Forwarder: Sendable {
     /// preempts a running thread only at its 4 ms ticks, so without this a request that arrives as
     /// a batch starts waits for all of it. Ten alternating pairs at 16 connections, fsync off: the
     /// gateway's p99 600 µs without, 455 µs with (medians; lower in every pair; bench/README.md).
+    /// Only while the forwarder keeps up (less than one more batch waiting): each yield on a
+    /// saturated CPU costs it a tick, and at ~100,000 lines/s the backlog then grew by 15,000
+    /// lines a second without end.
     private func giveWay() { sched_yield() }
 
     /// Up to `batchLines`/`batchBytes`, waiting no longer than the flush interval after the oldest record.
