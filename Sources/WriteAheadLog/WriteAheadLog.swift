@@ -252,8 +252,8 @@ public final class WriteAheadLog: Sendable {
     /// Where reading starts after a restart: the first unconfirmed record.
     public var confirmedPosition: LogPosition { shared.withLock { $0.confirmed } }
 
-    /// Lines written and not yet confirmed: `status` without reading any file.
-    public var unconfirmedLines: Int { shared.withLock { $0.bufferedLines } }
+    /// Lines written and not yet confirmed: `status.bufferedLines` without reading any file.
+    public var bufferedLines: Int { shared.withLock { $0.bufferedLines } }
 
     /// Reads records from `position` in order, up to the limits (at least one record when any is
     /// there). Waits for data until `deadline`; returns empty at the deadline or once closed and drained.

@@ -136,7 +136,7 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
         let records = try readAll(log, from: log.confirmedPosition)
         log.confirm(Array(records.prefix(1)))
         // What the forwarder reads to tell whether it keeps up, without touching a file.
-        #expect(log.unconfirmedLines == 4)
+        #expect(log.bufferedLines == 4)
         log.close()
 
         log = try open(directory)

@@ -76,7 +76,7 @@ final class Forwarder: Sendable {
                 if isDraining { return }
                 continue
             }
-            let keepingUp = log.unconfirmedLines < batch.reduce(0) { $0 + $1.lineCount } + policy.batchLines
+            let keepingUp = log.bufferedLines < batch.reduce(0) { $0 + $1.lineCount } + policy.batchLines
             if keepingUp { giveWay() }
             guard deliver(batch) else { return }  // stopped mid-retry: the batch stays in the log
             if keepingUp { giveWay() }
@@ -92,7 +92,7 @@ final class Forwarder: Sendable {
     /// a batch starts waits for all of it. Ten alternating pairs at 16 connections, fsync off: the
     /// gateway's p99 600 µs without, 455 µs with (medians; lower in every pair; bench/README.md).
     /// Only while the forwarder keeps up (less than one more batch waiting): each yield on a
-    /// saturated CPU costs it a tick, and at ~100,000 lines/s the backlog then grew by 15,000
+    /// saturated CPU costs it a tick, and at ~100,000 lines/s the backlog then grew by 13,000-30,000
     /// lines a second without end.
     private func giveWay() { sched_yield() }
 
