@@ -104,7 +104,7 @@ extension WriteAheadLog {
     /// with a backlog that read copied 2 MiB to use a tenth of it.
     static func readRecords(
         segment: UInt64, in directory: String, from start: Int, to end: Int, maxBytes: Int, maxLines: Int
-    ) throws(WriteAheadLogError) -> [LogRecord] {
+    ) throws(WriteAheadLogError) -> RecordBatch {
         let path = path(of: segment, in: directory)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
@@ -119,11 +119,9 @@ extension WriteAheadLog {
             buffer += repeatElement(0, count: wanted - firstNew)
             return preadFully(fd, &buffer, from: firstNew, at: start + firstNew)
         }
-        var records: [LogRecord] = []
+        var batch = RecordBatch(at: LogPosition(segment: segment, offset: start))
         var relative = 0
-        var bytes = 0
-        var lines = 0
-        while start + relative < end && (records.isEmpty || (bytes < maxBytes && lines < maxLines)) {
+        while start + relative < end {
             guard load(upTo: relative + RecordFormat.headerBytes) else {
                 throw .io("cannot read \(path) at \(start + relative)")
             }
@@ -136,7 +134,9 @@ extension WriteAheadLog {
             guard start + next <= end else {
                 throw .io("record at \(path):\(start + relative) runs past the durable end")
             }
-            if !records.isEmpty && bytes + fields.payloadLength > maxBytes { break }
+            guard batch.takes(payloadLength: fields.payloadLength, maxBytes: maxBytes, maxLines: maxLines) else {
+                break
+            }
             guard load(upTo: next) else { throw .io("cannot read \(path) at \(start + relative)") }
             let valid = buffer.withUnsafeBytes {
                 RecordFormat.isValid(
@@ -145,15 +145,13 @@ extension WriteAheadLog {
             }
             defer { relative = next }
             guard valid else { continue }  // counted as corrupt at start-up; never delivered
-            records.append(
-                LogRecord(
-                    start: LogPosition(segment: segment, offset: start + relative),
-                    end: LogPosition(segment: segment, offset: start + next),
-                    lineCount: fields.lineCount, appendedAt: fields.appendedAt, payload: buffer[payloadStart..<next]))
-            bytes += fields.payloadLength
-            lines += fields.lineCount
+            buffer.withUnsafeBytes {
+                batch.append(
+                    UnsafeRawBufferPointer(rebasing: $0[payloadStart..<next]), lineCount: fields.lineCount,
+                    appendedAt: fields.appendedAt, end: LogPosition(segment: segment, offset: start + next))
+            }
         }
-        return records
+        return batch
     }
 
     static func appendedAt(segment: UInt64, offset: Int, in directory: String) -> Int64? {

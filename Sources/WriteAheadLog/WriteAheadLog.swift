@@ -13,7 +13,8 @@ import Synchronization
 /// stall on pages under writeback. With fsync off, `flush()` writes the thread's records itself and
 /// completes them (page cache). One consumer reads the durable records in order and confirms them
 /// once delivered; whole segments behind the confirmed position are deleted, and a checkpoint file
-/// remembers the position across restarts.
+/// remembers the position across restarts. The newest records stay in memory too (`RecentRecords`),
+/// so a consumer that keeps up never reads the files.
 public final class WriteAheadLog: Sendable {
     public typealias Completion = @Sendable (Result<Void, WriteAheadLogError>) -> Void
 
@@ -37,6 +38,10 @@ public final class WriteAheadLog: Sendable {
         /// A waiting reader is woken only once this much is buffered.
         var readerWants = (lines: 1, bytes: 1)
         var confirmed: LogPosition
+        /// What the reader takes without reading a file; nil while it is too far behind.
+        var recent: RecentRecords?
+        /// Reads served from the segment files.
+        var fileReads = 0
         var closing = false
         var appends = 0
         var syncs = 0
@@ -114,6 +119,9 @@ public final class WriteAheadLog: Sendable {
         }
         self.recovery = recovery
         state.segmentEnds[writeSegment] = 0
+        if configuration.memoryBytes > 0 {
+            state.recent = RecentRecords(start: LogPosition(segment: writeSegment, offset: 0))
+        }
         shared = GuardedState(state)
         writer = Mutex(
             SegmentWriter(
@@ -212,6 +220,14 @@ public final class WriteAheadLog: Sendable {
         state.bufferedBytes += group.bytes.count
         state.bufferedLines += group.lines
         state.appends += group.completions.count
+        if let held = state.recent?.bytes {
+            if held + group.bytes.count <= configuration.memoryBytes {
+                state.recent?.add(
+                    group.bytes, at: LogPosition(segment: written.segment, offset: written.end - group.bytes.count))
+            } else {
+                state.recent = nil  // the reader is far behind: it reads the files until it catches up
+            }
+        }
         let wanted = state.bufferedLines >= state.readerWants.lines || state.bufferedBytes >= state.readerWants.bytes
         return wanted ? .all : .none
     }
@@ -256,22 +272,57 @@ public final class WriteAheadLog: Sendable {
     public var bufferedLines: Int { shared.withLock { $0.bufferedLines } }
 
     /// Reads records from `position` in order, up to the limits (at least one record when any is
-    /// there). Waits for data until `deadline`; returns empty at the deadline or once closed and drained.
+    /// there): from memory when `position` is where the recent records start, else from the segment
+    /// files. Waits for data until `deadline`; returns empty at the deadline or once closed and drained.
     public func read(
         from position: LogPosition, maxBytes: Int, maxLines: Int, until deadline: Date
-    ) throws(WriteAheadLogError) -> [LogRecord] {
-        let (cursor, end) = shared.waiting { state -> Waiting<(LogPosition, Int)> in
+    ) throws(WriteAheadLogError) -> RecordBatch {
+        let source = shared.waiting { state -> Waiting<ReadSource> in
             let cursor = Self.normalised(position, in: state)
             let end = state.segmentEnds[cursor.segment] ?? 0
-            if end > cursor.offset || (state.closing && state.queued.completions.isEmpty) || Date() >= deadline {
-                return .finished((cursor, end))
+            // Everything from the recent records' start on is in them: no file holds more.
+            let recentAtCursor = state.recent.map { Self.normalised($0.start, in: state) == cursor } ?? false
+            if recentAtCursor, state.recent?.isEmpty == false {
+                return .finished(.memory(state.recent!.take(maxBytes: maxBytes, maxLines: maxLines)))
+            }
+            if !recentAtCursor && end > cursor.offset { return .finished(.file(cursor, end: end)) }
+            if (state.closing && state.queued.completions.isEmpty) || Date() >= deadline {
+                return .finished(.memory(RecordBatch(at: position)))
             }
             return .until(deadline)
         }
-        guard end > cursor.offset else { return [] }
-        return try Self.readRecords(
+        let cursor: LogPosition
+        let end: Int
+        switch source {
+        case .memory(let batch): return batch
+        case .file(let position, let readableEnd): (cursor, end) = (position, readableEnd)
+        }
+        let batch = try Self.readRecords(
             segment: cursor.segment, in: configuration.directory, from: cursor.offset, to: end, maxBytes: maxBytes,
             maxLines: maxLines)
+        shared.withLock { state in
+            state.fileReads += 1
+            if !batch.isEmpty { resumeReadingFromMemory(after: batch.end, in: &state) }
+        }
+        return batch
+    }
+
+    private enum ReadSource {
+        case memory(RecordBatch)
+        case file(LogPosition, end: Int)
+    }
+
+    /// After a read from the files that ended at `end`: the recent records are dropped if the reader
+    /// went past their start (it re-read older records), and kept from `end` on once it has caught
+    /// up with everything written.
+    private func resumeReadingFromMemory(after end: LogPosition, in state: inout Shared) {
+        guard configuration.memoryBytes > 0 else { return }
+        let end = Self.normalised(end, in: state)
+        if let recentStart = state.recent.map({ Self.normalised($0.start, in: state) }), end > recentStart {
+            state.recent = nil
+        }
+        let written = LogPosition(segment: state.writeSegment, offset: state.segmentEnds[state.writeSegment] ?? 0)
+        if state.recent == nil && end == written { state.recent = RecentRecords(start: end) }
     }
 
     /// Waits until at least `lines` lines or `bytes` bytes are buffered (unconfirmed), the log
@@ -300,20 +351,18 @@ public final class WriteAheadLog: Sendable {
     }
 
     /// Releases records after delivery: the buffer shrinks, and fully delivered segments are deleted.
-    public func confirm(_ records: [LogRecord]) {
-        guard let last = records.last else { return }
-        let bytes = records.reduce(0) { $0 + RecordFormat.headerBytes + $1.payload.count }
-        let lines = records.reduce(0) { $0 + $1.lineCount }
+    public func confirm(_ batch: RecordBatch) {
+        guard !batch.isEmpty else { return }
         let finished = shared.withLock { state in
-            state.confirmed = last.end
-            state.bufferedBytes -= bytes
-            state.bufferedLines -= lines
-            let finished = state.segmentEnds.keys.filter { $0 < last.end.segment }
+            state.confirmed = batch.end
+            state.bufferedBytes -= batch.encodedBytes
+            state.bufferedLines -= batch.lineCount
+            let finished = state.segmentEnds.keys.filter { $0 < batch.end.segment }
             for id in finished { state.segmentEnds[id] = nil }
             return finished
         }
         for id in finished { unlink(Self.path(of: id, in: configuration.directory)) }
-        checkpoint.write(last.end)
+        checkpoint.write(batch.end)
     }
 
     public var status: WriteAheadLogStatus {
@@ -322,7 +371,7 @@ public final class WriteAheadLog: Sendable {
             let status = WriteAheadLogStatus(
                 bufferedBytes: state.bufferedBytes, bufferedLines: state.bufferedLines, oldestAppendedAt: nil,
                 segments: state.segmentEnds.count, appends: state.appends, syncs: state.syncs,
-                syncSeconds: Double(state.syncNanoseconds) / 1e9)
+                syncSeconds: Double(state.syncNanoseconds) / 1e9, fileReads: state.fileReads)
             return (status, position, state.segmentEnds[position.segment] ?? 0)
         }
         var status = snapshot

@@ -28,9 +28,9 @@ import WriteAheadLog
     }
 
     private func bufferedLines(_ app: App) throws -> [String] {
-        let records = try app.buffer.read(
+        let batch = try app.buffer.read(
             from: app.buffer.confirmedPosition, maxBytes: 1 << 20, maxLines: 1000, until: Date())
-        return records.flatMap { String(decoding: $0.payload, as: UTF8.self).split(separator: "\n").map(String.init) }
+        return String(decoding: batch.payloads, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
     /// The device path keeps the good lines, reports the bad one by number, and stores nothing else.

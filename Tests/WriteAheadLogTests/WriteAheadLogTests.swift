@@ -17,19 +17,25 @@ private func open(_ directory: String, _ configure: (inout WriteAheadLogConfigur
     return try WriteAheadLog(configuration: configuration)
 }
 
-/// Reads everything available from `position` without waiting.
-private func readAll(_ log: WriteAheadLog, from position: LogPosition) throws -> [LogRecord] {
-    var records: [LogRecord] = []
-    var cursor = position
-    while true {
-        let batch = try log.read(from: cursor, maxBytes: 1 << 20, maxLines: 1 << 20, until: Date())
-        guard let last = batch.last else { return records }
-        records += batch
-        cursor = last.end
+/// Reads everything available from `position` without waiting, as one batch.
+private func readAll(_ log: WriteAheadLog, from position: LogPosition) throws -> RecordBatch {
+    var all = RecordBatch(at: position)
+    while case let batch = try log.read(from: all.end, maxBytes: 1 << 20, maxLines: 1 << 20, until: Date()),
+        !batch.isEmpty
+    {
+        all.append(batch)
     }
+    return all
 }
 
-private func text(_ records: [LogRecord]) -> [String] { records.map { String(decoding: $0.payload, as: UTF8.self) } }
+/// The first record from `position`, alone.
+private func readOne(_ log: WriteAheadLog, from position: LogPosition) throws -> RecordBatch {
+    try log.read(from: position, maxBytes: 1 << 20, maxLines: 1, until: Date())
+}
+
+private func text(_ batch: RecordBatch) -> [String] {
+    (0..<batch.count).map { String(decoding: batch.payload(at: $0), as: UTF8.self) }
+}
 
 @Suite struct WriteAheadLogTests {
     @Test func concurrentAppendsShareSyncsAndAllReadBackInOrderPerWriter() throws {
@@ -133,8 +139,7 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
         let directory = temporaryDirectory()
         var log = try open(directory)
         for value in ["a", "b", "c"] { try log.append(Array(value.utf8), lineCount: 2) }
-        let records = try readAll(log, from: log.confirmedPosition)
-        log.confirm(Array(records.prefix(1)))
+        log.confirm(try readOne(log, from: log.confirmedPosition))
         // What the forwarder reads to tell whether it keeps up, without touching a file.
         #expect(log.bufferedLines == 4)
         log.close()
@@ -153,8 +158,9 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
         let directory = temporaryDirectory()
         let log = try open(directory)
         for value in ["a", "b", "c"] { try log.append(Array(value.utf8), lineCount: 1) }
-        let first = try #require(try readAll(log, from: log.confirmedPosition).first)
-        log.confirm([first])
+        let first = try readOne(log, from: log.confirmedPosition)
+        #expect(text(first) == ["a"])
+        log.confirm(first)
         log.close()
         let path = directory + "/checkpoint"
         let written = try String(contentsOfFile: path, encoding: .utf8)
@@ -237,6 +243,49 @@ private func text(_ records: [LogRecord]) -> [String] { records.map { String(dec
         log.confirm(records)
         #expect(try segments() == 1)
         #expect(log.status.bufferedBytes == 0 && log.status.oldestAppendedAt == nil)
+    }
+
+    /// A reader that keeps up takes the newest records from memory and never reads a file; one that
+    /// falls further behind than `memoryBytes` reads the files until it has caught up, then memory
+    /// again. Either way it gets what a read of the files alone gets, ending at the same positions.
+    @Test func aReaderKeepingUpReadsFromMemoryAndOneFarBehindFromTheFiles() throws {
+        let directory = temporaryDirectory()
+        let settings: (inout WriteAheadLogConfiguration) -> Void = {
+            $0.fsync = false
+            $0.memoryBytes = 200
+            $0.segmentBytes = 128
+        }
+        var log = try open(directory, settings)
+        func append(_ values: Range<Int>) {
+            for value in values {
+                log.append(Array("r\(value)".utf8), lineCount: 1) { _ in }
+                log.flush()
+            }
+        }
+        let start = log.confirmedPosition
+        append(0..<3)
+        let firstTwo = try log.read(from: start, maxBytes: 1 << 20, maxLines: 2, until: Date())
+        #expect(text(firstTwo) == ["r0", "r1"])
+        var everything = firstTwo
+        everything.append(try readAll(log, from: firstTwo.end))
+        #expect(log.status.fileReads == 0)
+
+        append(3..<20)  // 17 records of 22-23 bytes: more than 200 bytes behind
+        everything.append(try readAll(log, from: everything.end))
+        let fileReads = log.status.fileReads
+        #expect(fileReads > 0)
+        append(20..<26)  // 138 bytes, over a segment's end
+        everything.append(try readAll(log, from: everything.end))
+        #expect(log.status.fileReads == fileReads)
+        #expect(text(everything) == (0..<26).map { "r\($0)" })
+
+        let fromFiles = try readAll(log, from: start)
+        #expect(text(fromFiles) == text(everything) && fromFiles.end == everything.end)
+        log.confirm(firstTwo)
+        log.close()
+        log = try open(directory, settings)
+        defer { log.close() }
+        #expect(text(try readAll(log, from: log.confirmedPosition)) == (2..<26).map { "r\($0)" })
     }
 
     @Test func readWaitsForAnAppend() throws {

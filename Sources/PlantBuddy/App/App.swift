@@ -42,6 +42,7 @@ public final class App: Sendable {
         walConfiguration.fsync = configuration.walFsync
         walConfiguration.maxBufferedBytes = configuration.maxBufferedBytes
         walConfiguration.segmentBytes = configuration.walSegmentBytes
+        walConfiguration.memoryBytes = configuration.walMemoryBytes
         do {
             buffer = try WriteAheadLog(configuration: walConfiguration)
         } catch {
@@ -202,5 +203,6 @@ public final class App: Sendable {
         metrics.set("plantbuddy_buffer_appends_total", to: Double(status.appends))
         metrics.set("plantbuddy_buffer_fsyncs_total", to: Double(status.syncs))
         metrics.set("plantbuddy_buffer_fsync_seconds_total", to: status.syncSeconds)
+        metrics.set("plantbuddy_buffer_file_reads_total", to: Double(status.fileReads))
     }
 }

@@ -20,6 +20,7 @@ public struct Configuration: Sendable {
     public var walFsync = false
     public var maxBufferedBytes = 0
     public var walSegmentBytes = 0
+    public var walMemoryBytes = 0
     public var delivery = DeliveryPolicy()
     public var downsampledBucket = ""
     public var fluxDirectory = ""

@@ -127,6 +127,10 @@ extension Setting {
             "PLANTBUDDY_WAL_SEGMENT_BYTES", default: "8388608", "size of one buffer file", \.walSegmentBytes,
             SettingValue.count),
         Setting(
+            "PLANTBUDDY_WAL_MEMORY_BYTES", default: "8388608",
+            "newest buffered readings also kept in memory, so a forwarder keeping up need not read the files",
+            \.walMemoryBytes, SettingValue.count),
+        Setting(
             "PLANTBUDDY_BATCH_LINES", default: "2000",
             "most lines per InfluxDB write (5 writes per 10,000 lines; bench/README.md)", \.delivery.batchLines,
             SettingValue.count),

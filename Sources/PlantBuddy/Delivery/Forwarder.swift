@@ -63,7 +63,7 @@ final class Forwarder: Sendable {
     private func run() {
         var cursor = log.confirmedPosition
         while true {
-            let batch: [LogRecord]
+            let batch: RecordBatch
             do {
                 batch = try nextBatch(from: cursor)
             } catch {
@@ -72,17 +72,17 @@ final class Forwarder: Sendable {
                 guard pause(for: policy.retryMax) else { return }
                 continue
             }
-            guard let last = batch.last else {
+            guard !batch.isEmpty else {
                 if isDraining { return }
                 continue
             }
-            let keepingUp = log.bufferedLines < batch.reduce(0) { $0 + $1.lineCount } + policy.batchLines
+            let keepingUp = log.bufferedLines < batch.lineCount + policy.batchLines
             if keepingUp { giveWay() }
             guard deliver(batch) else { return }  // stopped mid-retry: the batch stays in the log
             if keepingUp { giveWay() }
             log.confirm(batch)
             if keepingUp { giveWay() }
-            cursor = last.end
+            cursor = batch.end
         }
     }
 
@@ -97,36 +97,31 @@ final class Forwarder: Sendable {
     private func giveWay() { sched_yield() }
 
     /// Up to `batchLines`/`batchBytes`, waiting no longer than the flush interval after the oldest record.
-    private func nextBatch(from cursor: LogPosition) throws(WriteAheadLogError) -> [LogRecord] {
+    private func nextBatch(from cursor: LogPosition) throws(WriteAheadLogError) -> RecordBatch {
         let poll = isDraining ? Date() : Date().addingTimeInterval(0.25)
         var batch = try log.read(from: cursor, maxBytes: policy.batchBytes, maxLines: policy.batchLines, until: poll)
-        guard let first = batch.first else { return [] }
+        guard let firstAppendedAt = batch.firstAppendedAt else { return batch }
         if !isDraining {
-            let flushAt = Date(timeIntervalSince1970: Double(first.appendedAt) / 1000 + policy.flushInterval.seconds)
+            let flushAt = Date(timeIntervalSince1970: Double(firstAppendedAt) / 1000 + policy.flushInterval.seconds)
             log.waitForBuffered(lines: policy.batchLines, bytes: policy.batchBytes, until: flushAt)
         }
-        var lines = batch.reduce(0) { $0 + $1.lineCount }
-        var bytes = batch.reduce(0) { $0 + $1.payload.count }
-        while lines < policy.batchLines && bytes < policy.batchBytes, let last = batch.last {
+        while batch.lineCount < policy.batchLines && batch.payloads.count < policy.batchBytes {
             let more = try log.read(
-                from: last.end, maxBytes: policy.batchBytes - bytes, maxLines: policy.batchLines - lines, until: Date())
+                from: batch.end, maxBytes: policy.batchBytes - batch.payloads.count,
+                maxLines: policy.batchLines - batch.lineCount, until: Date())
             if more.isEmpty { break }
-            batch += more
-            lines += more.reduce(0) { $0 + $1.lineCount }
-            bytes += more.reduce(0) { $0 + $1.payload.count }
+            batch.append(more)
         }
         return batch
     }
 
     /// Writes every line of the batch or dead-letters it. False if shutdown interrupted the retries.
-    private func deliver(_ batch: [LogRecord]) -> Bool {
-        // Records hold whole lines, so the batch goes out as their bytes end to end; it is cut into
-        // lines only if InfluxDB refuses part of it.
-        var whole: [UInt8] = []
-        whole.reserveCapacity(batch.reduce(0) { $0 + $1.payload.count })
-        for record in batch { whole += record.payload }
+    private func deliver(_ batch: RecordBatch) -> Bool {
+        // Records hold whole lines, so the batch goes out as their payloads end to end; it is cut
+        // into lines only if InfluxDB refuses part of it.
+        let whole = batch.payloads
         var lines: [ArraySlice<UInt8>]?
-        var bisector = BatchBisector(lineCount: batch.reduce(0) { $0 + $1.lineCount })
+        var bisector = BatchBisector(lineCount: batch.lineCount)
         var failures = 0
         while let range = bisector.next {
             do {

@@ -25,6 +25,9 @@ enum GatewayMetrics {
             "plantbuddy_buffer_fsync_seconds_total", .counter,
             help: "Seconds spent writing and fsyncing the buffer's groups (per fsync: divide by the fsyncs).")
         metrics.describe(
+            "plantbuddy_buffer_file_reads_total", .counter,
+            help: "Reads the forwarder made from the buffer files: after a restart or once far behind.")
+        metrics.describe(
             "plantbuddy_buffer_refusals_total", .counter, help: "/write requests refused: buffer full or failing.")
         metrics.describe(
             "plantbuddy_influx_last_error_timestamp_seconds", .gauge, help: "When the last InfluxDB write failed.")
