@@ -1,7 +1,8 @@
 /// CRC-32 (IEEE 802.3: reflected polynomial 0xEDB88320, as zlib and gzip compute it), eight bytes
-/// a step ("slicing-by-8"). Guards each log record against torn writes; every record is checked
-/// twice (written, then read back by the forwarder), and zlib's `crc32`, byte-wise below 47 bytes
-/// and set up for long buffers above, cost about one and a half times as much on records this size.
+/// a step ("slicing-by-8"). Guards each log record against torn writes; every record is summed
+/// once written and checked again whenever it is read back from a file, and zlib's `crc32`,
+/// byte-wise below 47 bytes and set up for long buffers above, cost about one and a half times as
+/// much on records this size.
 enum CRC32 {
     /// `tables[k * 256 + n]`: the CRC of byte `n` followed by `k` zero bytes.
     private static let tables: [UInt32] = {

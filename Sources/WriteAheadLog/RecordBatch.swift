@@ -1,7 +1,7 @@
 /// Consecutive records read back from the log, in order: their payloads end to end in one buffer
 /// (records hold whole lines, so the forwarder sends it as it is) and what confirming them takes.
-/// No object per record: a batch is thousands of one-line records, and reference counting each
-/// one's slice was a fifth of the forwarder's time.
+/// No object per record: a batch is thousands of one-line records, and reference counting and
+/// freeing each one's slice was about a tenth of the forwarder's time.
 public struct RecordBatch: Sendable {
     /// The records' payloads, end to end.
     public private(set) var payloads: [UInt8] = []
