@@ -11,9 +11,12 @@
 # With fsync on, the disk's own fsync rate is measured first and compared with the syncs the
 # gateway achieved; the restated fsync targets are reported (@256 fsync on against off; @16 fsync
 # on's p50 against twice the disk's write+fdatasync time on the gateway's CPU under the same load).
-# Those runs also say whether the forwarder kept up: lines forwarded against lines acknowledged.
+# Every gateway run also says whether the forwarder kept up (lines forwarded against lines
+# acknowledged), its CPU per 1,000 lines and its reads from the buffer files.
 # Then ROUNDS (5) alternating rounds at 16 connections, fsync off — nginx, the gateway with the access
-# log off, and on — give the medians the performance issue sets targets for.
+# log off, and on — give the medians the performance issue sets targets for; a "read-back" run in
+# each round (access log off, the forwarder reading every batch back from the files) is the
+# reference for what taking the newest records from memory saves.
 # The rounds' medians are given twice: over all rounds, and over those the host left alone (steal at
 # most QUIET_STEAL %, 10 by default, on both CPUs: with more, a round measures the host).
 # Usage: bench/ingest-vs-nginx.sh [seconds] (FSYNC_MODES=true: only the fsync-on runs; ROUNDS=N;
@@ -78,16 +81,30 @@ measure() {
         "$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt")" "${errors:-0}" "$shares"
 }
 metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
+# forwarder_cpu_ns: the CPU time the $gateway's forwarder thread has used, in nanoseconds.
+forwarder_cpu_ns() {
+    local task
+    for task in /proc/"$gateway"/task/*; do
+        [ "$(cat "$task/comm")" = forwarder ] && awk '{ print $1 }' "$task/schedstat"
+    done
+}
 # measure_forwarding LABEL CONNECTIONS: measure, then whether the forwarder kept up during the run
-# (the lines it delivered to the stand-in against the lines acknowledged, and the backlog left).
+# (the lines it delivered to the stand-in against the lines acknowledged, and the backlog left),
+# its CPU time per 1,000 lines delivered, and how often it had to read the buffer files back.
 measure_forwarding() {
-    local accepted written
+    local accepted written cpu reads
     accepted=$(metric plantbuddy_lines_accepted_total) written=$(metric plantbuddy_points_written_total)
+    cpu=$(forwarder_cpu_ns) reads=$(metric plantbuddy_buffer_file_reads_total)
     measure "$1" "$2"
     awk -v connections="$2" -v a0="$accepted" -v w0="$written" -v a1="$(metric plantbuddy_lines_accepted_total)" \
-        -v w1="$(metric plantbuddy_points_written_total)" 'BEGIN {
-            printf "  forwarder at %d connections: %.0f lines acknowledged, %.0f forwarded (%.2fx), %.0f left in the log\n",
-                connections, a1 - a0, w1 - w0, (w1 - w0) / (a1 - a0), a1 - w1 }'
+        -v w1="$(metric plantbuddy_points_written_total)" -v c0="$cpu" -v c1="$(forwarder_cpu_ns)" \
+        -v r0="$reads" -v r1="$(metric plantbuddy_buffer_file_reads_total)" 'BEGIN {
+            printf "  forwarder at %d connections: %.0f lines acknowledged, %.0f forwarded (%.2fx), %.0f left in the log;",
+                connections, a1 - a0, w1 - w0, (w1 - w0) / (a1 - a0), a1 - w1
+            printf " %.0f us of CPU per 1,000 lines, %d reads from the buffer files\n",
+                (c1 - c0) / 1000 / ((w1 - w0) / 1000), r1 - r0 }'
+    FORWARDER_US=$(awk -v c0="$cpu" -v c1="$(forwarder_cpu_ns)" -v w0="$written" \
+        -v w1="$(metric plantbuddy_points_written_total)" 'BEGIN { print (c1 - c0) / (w1 - w0) }')
 }
 
 DISK=$("$BENCH_BIN/plantbuddy-bench" fsync "$WORK" 3)
@@ -198,6 +215,7 @@ data="$WORK/data-rounds"
 PB_TOKEN=$("$BENCH_BIN/plantbuddy" users add bench --data-dir "$data" --password-iterations 1000)
 export PB_TOKEN
 off_ratio=() p99_ratio=() log_ratio=() paced_p99_ratio=() paced_rps_ratio=() round_steal=()
+memory_cpu_ratio=() memory_p99_ratio=()
 echo "$ROUNDS alternating rounds at 16 connections, fsync off:"
 for _ in $(seq "$ROUNDS"); do
     taskset -c 0 nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
@@ -208,15 +226,28 @@ for _ in $(seq "$ROUNDS"); do
     PB_PAUSE_MS=1 measure "nginx paced" "$PACED"
     nginx_paced_rps=$RPS nginx_paced_p99=$P99
     kill -TERM "$nginx"; wait "$nginx" 2>/dev/null || true
-    for level in warn info; do
+    # "files": access log off, and the forwarder reads every batch back from the buffer files (a
+    # 1-byte memory holds no group), as before the log kept its newest records in memory.
+    for level in warn files info; do
+        memory=8388608
+        [ "$level" = files ] && memory=1
         taskset -c 0 "$BENCH_BIN/plantbuddy" serve --data-dir "$data" --listen "127.0.0.1:$PORT" \
             --influx-url "http://127.0.0.1:$((PORT + 10))" --influx-api v2 --influx-org bench --influx-token bench \
-            --wal-fsync false --log-level "$level" 2>"$WORK/gateway-$level.log" &
+            --wal-fsync false --log-level "${level/files/warn}" --wal-memory-bytes "$memory" \
+            2>"$WORK/gateway-$level.log" &
         gateway=$!
         for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
-        measure_forwarding "plantbuddy log=$level" 16
+        if [ "$level" = files ]; then label="plantbuddy read-back"; else label="plantbuddy log=$level"; fi
+        measure_forwarding "$label" 16
+        if [ "$level" = files ]; then
+            memory_cpu_ratio+=("$(awk -v a="$quiet_forwarder_us" -v b="$FORWARDER_US" 'BEGIN { print a / b }')")
+            memory_p99_ratio+=("$(awk -v a="$quiet_p99" -v b="$P99" 'BEGIN { print a / b }')")
+            kill -TERM "$gateway"; wait "$gateway" 2>/dev/null || true
+            continue
+        fi
         steal=$((STEAL > steal ? STEAL : steal))
         if [ "$level" = warn ]; then
+            quiet_forwarder_us=$FORWARDER_US quiet_p99=$P99
             quiet_rps=$RPS
             off_ratio+=("$(awk -v a="$RPS" -v b="$nginx_rps" 'BEGIN { print a / b }')")
             p99_ratio+=("$(awk -v a="$P99" -v b="$nginx_p99" 'BEGIN { print a / b }')")
@@ -233,6 +264,8 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 printf 'medians of %d rounds: access log off %.2fx nginx (target >= 0.5), p99 %.2fx nginx'"'"'s (target <= 1.5), access log on %.2fx off (target >= 0.85)\n' \
     "$ROUNDS" "$(median "${off_ratio[@]}")" "$(median "${p99_ratio[@]}")" "$(median "${log_ratio[@]}")"
+printf 'the forwarder taking records from memory against reading them back from the files: CPU per line %.2fx, the gateway'"'"'s p99 %.2fx\n' \
+    "$(median "${memory_cpu_ratio[@]}")" "$(median "${memory_p99_ratio[@]}")"
 printf 'at the same offered load (%d paced connections; the gateway answered %.2fx nginx'"'"'s requests): p99 %.2fx nginx'"'"'s\n' \
     "$PACED" "$(median "${paced_rps_ratio[@]}")" "$(median "${paced_p99_ratio[@]}")"
 # The same medians over the rounds the host left alone (steal at most QUIET_STEAL %, default 10, on

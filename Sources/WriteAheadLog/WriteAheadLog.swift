@@ -283,18 +283,18 @@ public final class WriteAheadLog: Sendable {
             // Everything from the recent records' start on is in them: no file holds more.
             let recentAtCursor = state.recent.map { Self.normalised($0.start, in: state) == cursor } ?? false
             if recentAtCursor, state.recent?.isEmpty == false {
-                return .finished(.memory(state.recent!.take(maxBytes: maxBytes, maxLines: maxLines)))
+                return .finished(.answered(state.recent!.take(maxBytes: maxBytes, maxLines: maxLines)))
             }
             if !recentAtCursor && end > cursor.offset { return .finished(.file(cursor, end: end)) }
             if (state.closing && state.queued.completions.isEmpty) || Date() >= deadline {
-                return .finished(.memory(RecordBatch(at: position)))
+                return .finished(.answered(RecordBatch(at: position)))
             }
             return .until(deadline)
         }
         let cursor: LogPosition
         let end: Int
         switch source {
-        case .memory(let batch): return batch
+        case .answered(let batch): return batch
         case .file(let position, let readableEnd): (cursor, end) = (position, readableEnd)
         }
         let batch = try Self.readRecords(
@@ -308,7 +308,9 @@ public final class WriteAheadLog: Sendable {
     }
 
     private enum ReadSource {
-        case memory(RecordBatch)
+        /// Taken from memory, or nothing there by the deadline.
+        case answered(RecordBatch)
+        /// To be read from this segment file, up to its readable end.
         case file(LogPosition, end: Int)
     }
 
