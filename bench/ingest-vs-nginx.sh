@@ -60,15 +60,27 @@ idle_shares() {
         printf "%s%.0f/%.0f", NR == 1 ? "" : " ", 100 * ($5 - $2) / total, 100 * ($6 - $3) / total }'
 }
 
+# cpu_ticks PID...: the user and kernel clock ticks all threads of the processes have used (the
+# fields after the name in /proc/PID/task/TID/stat, counted from the name's closing parenthesis).
+cpu_ticks() {
+    local pid
+    for pid in "$@"; do cat /proc/"$pid"/task/*/stat 2>/dev/null || true; done | sed 's/.*) //' |
+        awk '{ user += $12; kernel += $13 } END { print user, kernel }'
+}
+TICK_US=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN { print 1e6 / hz }')
+
 # measure LABEL CONNECTIONS: one wrk run; prints a row and leaves requests/s in $RPS, p50 and p99 in
-# microseconds in $P50 and $P99, and the higher of the two CPUs' steal percentages in $STEAL.
+# microseconds in $P50 and $P99, and the higher of the two CPUs' steal percentages in $STEAL. With
+# SERVER_PIDS set (the server's processes), a second line gives the server's CPU per request, user
+# and kernel, left in $USER_US and $KERNEL_US.
 # PB_PAUSE_MS set: paced (bench/write.lua). The last column is each CPU's idle/steal percentage
 # during the run (the server's CPU 0, wrk's CPU 1): a server that leaves
 # its CPU idle at full load waits on the hand-offs between the CPUs, whose cost on a VM moves with
 # the host's load.
 measure() {
-    local before
+    local before ticks
     before=$(cpu_jiffies)
+    [ -n "${SERVER_PIDS:-}" ] && ticks=$(cpu_ticks $SERVER_PIDS)
     taskset -c 1 wrk -t1 -c"$2" -d"${DURATION}s" --latency -s bench/write.lua "http://127.0.0.1:$PORT/write" >"$WORK/wrk.txt"
     RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.txt")
     P50=$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.txt" | to_us)
@@ -79,6 +91,12 @@ measure() {
     STEAL=$(tr ' /' '\n\n' <<<"$shares" | awk 'NR % 2 == 0 && $1 > max { max = $1 } END { print max + 0 }')
     printf '%-24s %5s %12s %10s %10s %8s  %s\n' "$1" "$2" "$RPS" "$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.txt")" \
         "$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt")" "${errors:-0}" "$shares"
+    [ -n "${SERVER_PIDS:-}" ] || return 0
+    local requests
+    requests=$(awk '/requests in/ { print $1 }' "$WORK/wrk.txt")
+    read -r USER_US KERNEL_US < <(paste <(echo "$ticks") <(cpu_ticks $SERVER_PIDS) |
+        awk -v n="$requests" -v tick="$TICK_US" '{ printf "%.2f %.2f\n", ($3 - $1) * tick / n, ($4 - $2) * tick / n }')
+    echo "  the server's CPU per request: $USER_US us user, $KERNEL_US us kernel"
 }
 metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
 # forwarder_cpu_ns: the CPU time the $gateway's forwarder thread has used, in nanoseconds.
@@ -117,6 +135,7 @@ export PB_TOKEN=unused
 taskset -c 0 nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
 nginx=$!
 sleep 0.5
+SERVER_PIDS="$nginx $(pgrep -P "$nginx")"
 measure "nginx return 204" 16
 NGINX_16=$RPS
 measure "nginx return 204" 256
@@ -133,6 +152,7 @@ for fsync in ${FSYNC_MODES:-false true}; do
         --influx-url "http://127.0.0.1:$((PORT + 10))" --influx-api v2 --influx-org bench --influx-token bench \
         --wal-fsync "$fsync" --log-level warn --max-connections 20000 2>"$WORK/gateway.log" &
     gateway=$!
+    SERVER_PIDS=$gateway
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
     if [ "$fsync" = false ]; then
         # The disk's write+fdatasync time on the gateway's CPU while the gateway serves 16 connections.
@@ -215,14 +235,15 @@ data="$WORK/data-rounds"
 PB_TOKEN=$("$BENCH_BIN/plantbuddy" users add bench --data-dir "$data" --password-iterations 1000)
 export PB_TOKEN
 off_ratio=() p99_ratio=() log_ratio=() paced_p99_ratio=() paced_rps_ratio=() round_steal=()
-memory_cpu_ratio=() memory_p99_ratio=()
+memory_cpu_ratio=() memory_p99_ratio=() user_ratio=() kernel_ratio=() cpu_ratio=()
 echo "$ROUNDS alternating rounds at 16 connections, fsync off:"
 for _ in $(seq "$ROUNDS"); do
     taskset -c 0 nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
     nginx=$!
     sleep 0.5
+    SERVER_PIDS="$nginx $(pgrep -P "$nginx")"
     measure "nginx return 204" 16
-    nginx_rps=$RPS nginx_p99=$P99 steal=$STEAL
+    nginx_rps=$RPS nginx_p99=$P99 steal=$STEAL nginx_user=$USER_US nginx_kernel=$KERNEL_US
     PB_PAUSE_MS=1 measure "nginx paced" "$PACED"
     nginx_paced_rps=$RPS nginx_paced_p99=$P99
     kill -TERM "$nginx"; wait "$nginx" 2>/dev/null || true
@@ -236,6 +257,7 @@ for _ in $(seq "$ROUNDS"); do
             --wal-fsync false --log-level "${level/files/warn}" --wal-memory-bytes "$memory" \
             2>"$WORK/gateway-$level.log" &
         gateway=$!
+        SERVER_PIDS=$gateway
         for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
         if [ "$level" = files ]; then label="plantbuddy read-back"; else label="plantbuddy log=$level"; fi
         measure_forwarding "$label" 16
@@ -251,6 +273,10 @@ for _ in $(seq "$ROUNDS"); do
             quiet_rps=$RPS
             off_ratio+=("$(awk -v a="$RPS" -v b="$nginx_rps" 'BEGIN { print a / b }')")
             p99_ratio+=("$(awk -v a="$P99" -v b="$nginx_p99" 'BEGIN { print a / b }')")
+            user_ratio+=("$(awk -v a="$USER_US" -v b="$nginx_user" 'BEGIN { print a / b }')")
+            kernel_ratio+=("$(awk -v a="$KERNEL_US" -v b="$nginx_kernel" 'BEGIN { print a / b }')")
+            cpu_ratio+=("$(awk -v a="$USER_US" -v b="$KERNEL_US" -v c="$nginx_user" -v d="$nginx_kernel" \
+                'BEGIN { print (a + b) / (c + d) }')")
             PB_PAUSE_MS=1 measure "plantbuddy paced" "$PACED"
             paced_p99_ratio+=("$(awk -v a="$P99" -v b="$nginx_paced_p99" 'BEGIN { print a / b }')")
             paced_rps_ratio+=("$(awk -v a="$RPS" -v b="$nginx_paced_rps" 'BEGIN { print a / b }')")
@@ -266,6 +292,12 @@ printf 'medians of %d rounds: access log off %.2fx nginx (target >= 0.5), p99 %.
     "$ROUNDS" "$(median "${off_ratio[@]}")" "$(median "${p99_ratio[@]}")" "$(median "${log_ratio[@]}")"
 printf 'the forwarder taking records from memory against reading them back from the files: CPU per line %.2fx, the gateway'"'"'s p99 %.2fx\n' \
     "$(median "${memory_cpu_ratio[@]}")" "$(median "${memory_p99_ratio[@]}")"
+# At full load wrk's closed loop makes the mean latency connections / requests per second, and on one
+# CPU requests per second is the inverse of the CPU per request: a server spending twice the CPU per
+# request has twice the mean latency, whatever its tail. The CPU ratio is therefore the floor of the
+# p99 ratio for a gateway whose tail were as tight as nginx's.
+printf 'CPU per request (access log off against nginx): user %.2fx, kernel %.2fx, together %.2fx: the floor of the full-load p99 ratio\n' \
+    "$(median "${user_ratio[@]}")" "$(median "${kernel_ratio[@]}")" "$(median "${cpu_ratio[@]}")"
 printf 'at the same offered load (%d paced connections; the gateway answered %.2fx nginx'"'"'s requests): p99 %.2fx nginx'"'"'s\n' \
     "$PACED" "$(median "${paced_rps_ratio[@]}")" "$(median "${paced_p99_ratio[@]}")"
 # The same medians over the rounds the host left alone (steal at most QUIET_STEAL %, default 10, on

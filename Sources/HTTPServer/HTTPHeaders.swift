@@ -51,7 +51,14 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     }
 
     public subscript(_ name: String) -> String? {
-        spans.first { Self.has(name, at: $0, in: bytes) }.map { string(at: $0.value) }
+        withValue(of: name) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The first `name` field's value bytes lent to `body`, nil without such a field: for a field
+    /// read on every request, with no String made of it.
+    public func withValue<Result>(of name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        guard let span = spans.first(where: { Self.has(name, at: $0, in: bytes) }) else { return nil }
+        return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[span.value])) }
     }
 
     public func values(_ name: String) -> [String] {

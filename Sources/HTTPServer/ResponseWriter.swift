@@ -47,15 +47,17 @@ struct ResponseWriter {
     /// Room for a status line, `Date` and `Content-Length` and a few short headers.
     private static let typicalHeadBytes = 160
 
-    /// A non-negative number's decimal digits, without making a String.
+    /// A non-negative number's decimal digits, without making a String. Most significant first, so
+    /// nothing is reversed afterwards: reversing `bytes[start...]` in place went through a slice of
+    /// the array and cost more than the rest of the head (800 instructions an answer).
     private static func appendDecimal(_ number: Int, to bytes: inout [UInt8]) {
-        let start = bytes.count
-        var rest = UInt(max(0, number))
+        let value = UInt(max(0, number))
+        var divisor: UInt = 1
+        while divisor <= value / 10 { divisor *= 10 }
         repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        bytes[start...].reverse()
+            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
+        } while divisor > 0
     }
 
     static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)

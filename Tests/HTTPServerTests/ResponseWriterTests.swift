@@ -45,6 +45,10 @@ import Testing
             try written(response, for: .head)
                 == "HTTP/1.1 200 OK\r\nDate: *\r\nContent-Length: 1234\r\nX-Note: one  Set-Cookie: evil \r\n"
                 + "Content-Type: text/plain\r\n\r\n")
+        for length in [10, 1000, 65536] {
+            let sized = HTTPResponse(status: .ok, headers: [:], body: [UInt8](repeating: 0, count: length))
+            #expect(try written(sized, for: .head).contains("\r\nContent-Length: \(length)\r\n"))
+        }
     }
 
     @Test func bodylessAnswersAndConnectionChoicesAreFramedAsHTTPSays() throws {

@@ -18,8 +18,10 @@ final class RememberedToken: Sendable {
 
     /// The digest of `token`: the remembered one when this connection presented the same token
     /// before, otherwise computed (and `remembered` is false, so the caller may keep it).
-    static func digest(of token: String, on memo: ConnectionMemo) -> (digest: TokenDigest, remembered: Bool) {
-        if let known = memo.recall(RememberedToken.self), constantTimeEquals(known.token, token.utf8) {
+    static func digest(
+        of token: UnsafeBufferPointer<UInt8>, on memo: ConnectionMemo
+    ) -> (digest: TokenDigest, remembered: Bool) {
+        if let known = memo.recall(RememberedToken.self), constantTimeEquals(known.token, token) {
             return (known.digest, true)
         }
         return (TokenDigest(of: token), false)

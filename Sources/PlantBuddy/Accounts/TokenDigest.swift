@@ -5,8 +5,8 @@ import Hashing
 struct TokenDigest: Hashable, Sendable {
     private let words: (UInt64, UInt64, UInt64, UInt64)
 
-    /// The digest of a token's text.
-    init(of token: String) { self.init(SHA256.hash(token))! }
+    /// The digest of a token's UTF-8 bytes.
+    init(of token: some Sequence<UInt8>) { self.init(SHA256.hash(token))! }
 
     init?(_ bytes: [UInt8]) {
         guard bytes.count == 32 else { return nil }

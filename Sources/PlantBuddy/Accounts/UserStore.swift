@@ -48,7 +48,7 @@ public final class UserStore: Sendable {
     public static let tokenPrefix = "pbd_"
 
     /// The user a device token belongs to, or nil.
-    public func user(forToken token: String) -> UserRecord? { user(forDigest: TokenDigest(of: token)) }
+    public func user(forToken token: String) -> UserRecord? { user(forDigest: TokenDigest(of: token.utf8)) }
 
     /// The user whose token has this digest, or nil.
     func user(forDigest digest: TokenDigest) -> UserRecord? {

@@ -44,17 +44,25 @@ final class IngestPath: Sendable {
 
     /// The user a token belongs to; a missing or unknown one is counted and logged (the token never is).
     /// A token that found its user is remembered with the connection (`RememberedToken`).
-    func user(presenting token: String?, route: String, peer: String, memo: ConnectionMemo) -> UserRecord? {
+    func user(
+        presenting token: UnsafeBufferPointer<UInt8>?, route: String, peer: String, memo: ConnectionMemo
+    ) -> UserRecord? {
         if let token {
             let (digest, remembered) = RememberedToken.digest(of: token, on: memo)
             if let user = users.user(forDigest: digest) {
-                if !remembered { memo.remember(RememberedToken(token: Array(token.utf8), digest: digest)) }
+                if !remembered { memo.remember(RememberedToken(token: Array(token), digest: digest)) }
                 return user
             }
         }
         metrics.increment("plantbuddy_auth_failures_total", ["route": route])
         refusedTokens.record(["route": route, "peer": peer])
         return nil
+    }
+
+    /// The same for a token given as text (v1 also takes it from `?p=` or a Basic password).
+    func user(presenting token: String?, route: String, peer: String, memo: ConnectionMemo) -> UserRecord? {
+        guard var token else { return user(presenting: UnsafeBufferPointer?.none, route: route, peer: peer, memo: memo) }
+        return token.withUTF8 { user(presenting: $0, route: route, peer: peer, memo: memo) }
     }
 
     /// Whether the write endpoints should collect `Reading`s for the alerts.

@@ -16,11 +16,10 @@ struct WriteEndpoint: Sendable {
 
     /// Never blocks: the answer is sent once the write-ahead log says the lines are durable.
     func respond(to request: HTTPRequest, reply: HTTPReply) {
-        guard
-            let user = ingest.user(
-                presenting: DeviceToken.from(request.headers), route: "/write", peer: request.remoteAddress,
-                memo: request.connectionMemo)
-        else {
+        let presented = DeviceToken.withToken(in: request.headers) { token in
+            ingest.user(presenting: token, route: "/write", peer: request.remoteAddress, memo: request.connectionMemo)
+        }
+        guard let user = presented else {
             var response = Self.json(
                 .unauthorized, ErrorBody(code: "unauthorized", message: "missing or unknown device token"))
             response.headers.add("WWW-Authenticate", "Token")
