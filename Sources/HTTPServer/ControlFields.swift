@@ -2,7 +2,9 @@
 /// parsed, so no name is compared twice.
 struct ControlFields {
     private var transferEncodings: [String] = []
-    private var contentLengths: [String] = []
+    /// The body length the Content-Length fields give, or the first reason they give none; parsed
+    /// as each field is noted, so no String or list is made of them (every request with a body has one).
+    private var contentLength: Result<Int, HTTPParseError>?
     private var hosts = 0
     private var expect: String?
     private var connectionOptions: [String] = []
@@ -14,9 +16,31 @@ struct ControlFields {
         case 4 where Self.matches(name, "host"): hosts += 1
         case 6 where Self.matches(name, "expect"): expect = expect ?? text()
         case 10 where Self.matches(name, "connection"): connectionOptions.append(text())
-        case 14 where Self.matches(name, "content-length"): contentLengths.append(text())
+        case 14 where Self.matches(name, "content-length"): noteContentLength(value)
         case 17 where Self.matches(name, "transfer-encoding"): transferEncodings.append(text())
         default: break
+        }
+    }
+
+    private mutating func noteContentLength(_ field: UnsafeRawBufferPointer.SubSequence) {
+        // The usual field is one length: split into a list only when it is one.
+        guard field.contains(UInt8(ascii: ",")) else { return noteContentLengthItem(field) }
+        for item in field.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+            noteContentLengthItem(item)
+        }
+    }
+
+    /// One length against those before it: all must agree, and the first problem is the one reported.
+    private mutating func noteContentLengthItem(_ item: UnsafeRawBufferPointer.SubSequence) {
+        if case .failure = contentLength { return }
+        do throws(HTTPParseError) {
+            let value = try Self.decimalLength(item)
+            if case .success(let length) = contentLength, length != value {
+                throw .bad("conflicting Content-Length values")
+            }
+            contentLength = .success(value)
+        } catch {
+            contentLength = .failure(error)
         }
     }
 
@@ -29,7 +53,7 @@ struct ControlFields {
     /// RFC 9112 §6.1–6.3: exactly one unambiguous way to find the body's end, or a refusal.
     func framing(version: HTTPVersion, limits: HTTPLimits) throws(HTTPParseError) -> RequestParser.Framing {
         if !transferEncodings.isEmpty {
-            guard contentLengths.isEmpty else { throw .bad("both Content-Length and Transfer-Encoding") }
+            guard contentLength == nil else { throw .bad("both Content-Length and Transfer-Encoding") }
             guard version == .http11 else { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
             let codings = transferEncodings.flatMap { $0.split(separator: ",") }.map {
                 asciiLowercased($0.trimmingOWS())
@@ -40,23 +64,7 @@ struct ControlFields {
             }
             throw HTTPParseError(status: .notImplemented, reason: "unsupported transfer coding")
         }
-        var length: Int?
-        func take(_ item: Substring.UTF8View) throws(HTTPParseError) {
-            let value = try Self.decimalLength(item)
-            if let length, length != value { throw .bad("conflicting Content-Length values") }
-            length = value
-        }
-        for field in contentLengths {
-            // The usual field is one length: split into a list only when it is one.
-            guard field.utf8.contains(UInt8(ascii: ",")) else {
-                try take(field.utf8[...])
-                continue
-            }
-            for item in field.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-                try take(item)
-            }
-        }
-        let bodyLength = length ?? 0
+        let bodyLength = try contentLength?.get() ?? 0
         if bodyLength > limits.maxBodyBytes { throw HTTPParseError(status: .payloadTooLarge, reason: "body too large") }
         if hosts > 1 || (version == .http11 && hosts == 0) {
             throw .bad("exactly one Host header is required")
@@ -66,7 +74,7 @@ struct ControlFields {
 
     /// One item of a Content-Length list: digits only, optional whitespace around them. Byte-wise:
     /// every request with a body has one.
-    private static func decimalLength(_ item: Substring.UTF8View.SubSequence) throws(HTTPParseError) -> Int {
+    private static func decimalLength(_ item: UnsafeRawBufferPointer.SubSequence) throws(HTTPParseError) -> Int {
         let isBlank = { (byte: UInt8) in byte == .space || byte == .tab }
         guard let first = item.firstIndex(where: { !isBlank($0) }), let last = item.lastIndex(where: { !isBlank($0) })
         else { throw .bad("non-numeric Content-Length") }

@@ -61,7 +61,9 @@ final class IngestPath: Sendable {
 
     /// The same for a token given as text (v1 also takes it from `?p=` or a Basic password).
     func user(presenting token: String?, route: String, peer: String, memo: ConnectionMemo) -> UserRecord? {
-        guard var token else { return user(presenting: UnsafeBufferPointer?.none, route: route, peer: peer, memo: memo) }
+        guard var token else {
+            return user(presenting: UnsafeBufferPointer?.none, route: route, peer: peer, memo: memo)
+        }
         return token.withUTF8 { user(presenting: $0, route: route, peer: peer, memo: memo) }
     }
 
