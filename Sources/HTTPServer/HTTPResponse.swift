@@ -4,8 +4,9 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8]
     /// Set by a handler that wants the connection closed after this response.
     public var closesConnection = false
-    /// Context for the access log (such as the signed-in user); never sent to the client.
-    public var logFields: [(name: String, value: String)] = []
+    /// Who the request was answered for, for the access log line (Common Log Format's authuser);
+    /// never sent to the client. A String, not a list of fields: every device answer carries one.
+    public var authenticatedUser: String?
 
     public init(status: HTTPStatus, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.status = status

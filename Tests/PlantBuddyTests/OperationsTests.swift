@@ -2,9 +2,10 @@ import CurlClient
 import Foundation
 import HTTPServer
 import Observability
-import PlantBuddy
 import TestSupport
 import Testing
+
+@testable import PlantBuddy
 
 /// What an operator's tooling sees: health, readiness, metrics and the access log.
 @Suite struct OperationsTests {
@@ -42,6 +43,15 @@ import Testing
             #expect(scraped.bodyText.contains("# TYPE plantbuddy_http_request_duration_seconds histogram"))
             #expect(scraped.bodyText.contains("http_server_open_connections"))
         }
+    }
+
+    /// The access log's `duration_ms`: rounded to hundredths, whole milliseconds of any length.
+    @Test func requestDurationsAreMillisecondsRoundedToHundredths() {
+        let cases: [(UInt64, String)] = [
+            (0, "0.00"), (4_999, "0.00"), (5_000, "0.01"), (99_994_999, "99.99"), (99_995_000, "100.00"),
+            (1_234_567, "1.23"), (12_345_678_901, "12345.68"), (3_600_000_000_000, "3600000.00"),
+        ]
+        for (nanoseconds, text) in cases { #expect(RequestObserver.milliseconds(nanoseconds) == text) }
     }
 
     /// One logfmt line per request, naming the user but never a token or the query string.

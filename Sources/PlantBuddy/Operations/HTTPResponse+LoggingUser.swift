@@ -4,7 +4,7 @@ extension HTTPResponse {
     /// Names the authenticated user in the access log line.
     consuming func loggingUser(_ name: String) -> HTTPResponse {
         var response = self
-        response.logFields.append(("user", name))
+        response.authenticatedUser = name
         return response
     }
 }
