@@ -95,7 +95,7 @@ measure() {
     local requests
     requests=$(awk '/requests in/ { print $1 }' "$WORK/wrk.txt")
     read -r USER_US KERNEL_US < <(paste <(echo "$ticks") <(cpu_ticks $SERVER_PIDS) |
-        awk -v n="$requests" -v tick="$TICK_US" '{ printf "%.2f %.2f\n", ($3 - $1) * tick / n, ($4 - $2) * tick / n }')
+        awk -v n="${requests:-0}" -v tick="$TICK_US" '{ if (n <= 0) n = 1; printf "%.2f %.2f\n", ($3 - $1) * tick / n, ($4 - $2) * tick / n }')
     echo "  the server's CPU per request: $USER_US us user, $KERNEL_US us kernel"
 }
 metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
@@ -273,10 +273,11 @@ for _ in $(seq "$ROUNDS"); do
             quiet_rps=$RPS
             off_ratio+=("$(awk -v a="$RPS" -v b="$nginx_rps" 'BEGIN { print a / b }')")
             p99_ratio+=("$(awk -v a="$P99" -v b="$nginx_p99" 'BEGIN { print a / b }')")
-            user_ratio+=("$(awk -v a="$USER_US" -v b="$nginx_user" 'BEGIN { print a / b }')")
-            kernel_ratio+=("$(awk -v a="$KERNEL_US" -v b="$nginx_kernel" 'BEGIN { print a / b }')")
+            # (A run too short for a clock tick of nginx's user time gives no ratio rather than a fault.)
+            user_ratio+=("$(awk -v a="$USER_US" -v b="$nginx_user" 'BEGIN { print (b > 0 ? a / b : 0) }')")
+            kernel_ratio+=("$(awk -v a="$KERNEL_US" -v b="$nginx_kernel" 'BEGIN { print (b > 0 ? a / b : 0) }')")
             cpu_ratio+=("$(awk -v a="$USER_US" -v b="$KERNEL_US" -v c="$nginx_user" -v d="$nginx_kernel" \
-                'BEGIN { print (a + b) / (c + d) }')")
+                'BEGIN { print (c + d > 0 ? (a + b) / (c + d) : 0) }')")
             PB_PAUSE_MS=1 measure "plantbuddy paced" "$PACED"
             paced_p99_ratio+=("$(awk -v a="$P99" -v b="$nginx_paced_p99" 'BEGIN { print a / b }')")
             paced_rps_ratio+=("$(awk -v a="$RPS" -v b="$nginx_paced_rps" 'BEGIN { print a / b }')")
