@@ -2,7 +2,8 @@ import Glibc
 
 /// Log lines of a thread that batches its work (an event loop) wait in that thread's buffer until
 /// it calls `flush()` at the end of a round, so a round's lines cost one `write(2)`, never one a
-/// request; every other thread's lines are written at once. Only a `Logger` writing to standard error batches.
+/// request; every other thread's lines are written at once. Only a `Logger` writing to standard
+/// error batches.
 public enum LogBatch {
     /// One thread's pending lines, and the second its timestamps were last formatted for.
     final class Buffer {

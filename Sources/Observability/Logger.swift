@@ -82,6 +82,7 @@ public struct Logger: Sendable {
 
     /// `logfmtValue`, appended. Byte-wise: every character it treats specially is ASCII, and no byte
     /// of a multi-byte UTF-8 character is below 0x80.
+    ///
     /// Over the value's contiguous UTF-8 (`withUTF8`: no copy of a native String), and a plain value
     /// appended with one copy: with the access log on, eight values a request pass here.
     private static func appendLogfmt(_ value: String, to line: inout [UInt8]) {
