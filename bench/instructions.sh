@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # User-space instructions per device request, counted by valgrind's callgrind: one sensor line a
-# request, 16 connections, fsync off, access log off, everything the gateway process runs (I/O
-# thread, forwarder, committer) divided by the requests answered. Instruction counts do not depend
+# request, 16 connections, fsync off, access log off (`LOG_LEVEL=info`: on), everything the gateway
+# process runs (I/O thread, forwarder, committer) divided by the requests answered. Instruction counts do not depend
 # on what else the machine is doing, so this compares two builds where requests/s on this shared
 # machine swing by a third from run to run (the kernel's share, about 40 % of the CPU, is not counted).
-# Usage: bench/instructions.sh [seconds] (BENCH_BIN=DIR measures another build's binaries)
+# Usage: bench/instructions.sh [seconds] (BENCH_BIN=DIR measures another build's binaries;
+# LOG_LEVEL=info counts with the access log on, written to a file)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -23,7 +24,7 @@ PB_TOKEN=$("$BENCH_BIN/plantbuddy" users add bench --data-dir "$WORK/data" --pas
 export PB_TOKEN
 valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$WORK/callgrind.out" "$BENCH_BIN/plantbuddy" serve \
     --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" --influx-url "http://127.0.0.1:$((PORT + 10))" \
-    --influx-api v2 --influx-org bench --influx-token bench --wal-fsync false --log-level warn 2>"$WORK/gateway.log" &
+    --influx-api v2 --influx-org bench --influx-token bench --wal-fsync false --log-level "${LOG_LEVEL:-warn}" 2>"$WORK/gateway.log" &
 gateway=$!
 pids+=($gateway)
 for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
