@@ -18,6 +18,21 @@ public struct RecordBatch: Sendable {
     /// An empty batch of the records from `position` on.
     public init(at position: LogPosition) { end = position }
 
+    /// Records `first...last` of `records`, with what the caller knows of them (their lines, the
+    /// first one's time, where the last ends): one copy of their payloads and of their ends.
+    init(
+        records: RecordBatch, from first: Int, through last: Int, lineCount: Int, firstAppendedAt: Int64,
+        end: LogPosition
+    ) {
+        let base = first == 0 ? 0 : records.payloadEnds[first - 1]
+        payloads = Array(records.payloads[base..<records.payloadEnds[last]])
+        payloadEnds = records.payloadEnds[first...last].map { $0 - base }
+        self.lineCount = lineCount
+        self.firstAppendedAt = firstAppendedAt
+        self.end = end
+        encodedBytes = (last - first + 1) * RecordFormat.headerBytes + payloads.count
+    }
+
     public var isEmpty: Bool { payloadEnds.isEmpty }
     public var count: Int { payloadEnds.count }
 

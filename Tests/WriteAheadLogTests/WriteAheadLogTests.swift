@@ -288,6 +288,47 @@ private func text(_ batch: RecordBatch) -> [String] {
         #expect(text(try readAll(log, from: log.confirmedPosition)) == (2..<26).map { "r\($0)" })
     }
 
+    /// The reader's batches taken from memory are the ones the same reads take from the files,
+    /// down to their line counts, first times, ends and sizes (confirming them releases exactly
+    /// what was buffered), whatever groups the records were written in and whichever limit stops a read.
+    @Test func readsFromMemoryTakeWhatTheSameReadsTakeFromTheFiles() throws {
+        let directory = temporaryDirectory()
+        var log = try open(directory) { $0.fsync = false }
+        let start = log.confirmedPosition
+        for (group, lineCounts) in [[1, 2, 3], [2], [1], [3, 1], [1, 1, 1, 1], [2]].enumerated() {
+            for (index, lines) in lineCounts.enumerated() {
+                log.append(Array("group \(group) record \(index)".utf8), lineCount: lines) { _ in }
+            }
+            log.flush()
+        }
+        let limits: [(maxBytes: Int, maxLines: Int)] = [
+            (1 << 20, 4), (40, 100), (1 << 20, 1), (1, 1), (1 << 20, 3), (1 << 20, 100),
+        ]
+        func reads(_ log: WriteAheadLog) throws -> [RecordBatch] {
+            var position = start
+            return try limits.map { limit in
+                let batch = try log.read(
+                    from: position, maxBytes: limit.maxBytes, maxLines: limit.maxLines, until: Date())
+                position = batch.end
+                return batch
+            }
+        }
+        func summary(_ batch: RecordBatch) -> String {
+            "\(text(batch)) \(batch.lineCount) \(batch.firstAppendedAt ?? -1) \(batch.end) \(batch.encodedBytes)"
+        }
+        let fromMemory = try reads(log)
+        #expect(log.status.fileReads == 0)
+        #expect(fromMemory.map(\.count) == [3, 2, 1, 1, 3, 2])
+        log.close()
+        log = try open(directory) { $0.fsync = false }
+        defer { log.close() }
+        let fromFiles = try reads(log)
+        #expect(log.status.fileReads > 0)
+        #expect(fromMemory.map(summary) == fromFiles.map(summary))
+        for batch in fromFiles { log.confirm(batch) }
+        #expect(log.status.bufferedBytes == 0 && log.status.bufferedLines == 0)
+    }
+
     @Test func readWaitsForAnAppend() throws {
         let log = try open(temporaryDirectory())
         defer { log.close() }
