@@ -67,15 +67,14 @@ final class RulePublisher: Sendable {
         case .atOrBelow(let value), .atOrAbove(let value): threshold = value
         case .silentFor(let seconds): silence = Int64(seconds)
         }
+        let tags: InlineArray<4, (key: String, value: String)> = [
+            ("device_id", rule.deviceID ?? "*"), ("rule_id", rule.id), ("sensor", rule.sensor), ("user", user),
+        ]
+        let fields: InlineArray<4, (key: String, value: FieldValue)> = [
+            ("active", .boolean(active)), ("kind", .string(rule.condition.kind)),
+            ("silence_seconds", .integer(silence)), ("threshold", .float(threshold)),
+        ]
         try LineProtocol.encode(
-            measurement: measurement,
-            sortedTags: [
-                ("device_id", rule.deviceID ?? "*"), ("rule_id", rule.id), ("sensor", rule.sensor), ("user", user),
-            ],
-            sortedFields: [
-                ("active", .boolean(active)), ("kind", .string(rule.condition.kind)),
-                ("silence_seconds", .integer(silence)), ("threshold", .float(threshold)),
-            ],
-            timestamp: time, into: &body)
+            measurement: measurement, sortedTags: tags.span, sortedFields: fields.span, timestamp: time, into: &body)
     }
 }

@@ -33,9 +33,9 @@ struct WriteEndpoint: Sendable {
         var rejected: [Rejection] = []
         let collectsReadings = ingest.wantsReadings
         var readings: [Reading] = []
-        // Filled in per line: one pair of arrays per request rather than per reading.
-        var tags: [(key: String, value: String)] = [("device_id", ""), ("user", user.name)]
-        var fields: [(key: String, value: FieldValue)] = [("reading", .integer(0))]
+        // Filled in per line, on the stack: no array per request or per reading.
+        var tags: InlineArray<2, (key: String, value: String)> = [("device_id", ""), ("user", user.name)]
+        var fields: InlineArray<1, (key: String, value: FieldValue)> = [("reading", .integer(0))]
         for (offset, line) in lines.enumerated() {
             switch line {
             case .reading(let number, let deviceID, let measurement, let value):
@@ -44,7 +44,7 @@ struct WriteEndpoint: Sendable {
                 do {
                     let time = firstTimestamp + Int64(offset)
                     try LineProtocol.encode(
-                        measurement: measurement, sortedTags: tags, sortedFields: fields, timestamp: time,
+                        measurement: measurement, sortedTags: tags.span, sortedFields: fields.span, timestamp: time,
                         into: &lineProtocol)
                     accepted += 1
                     if collectsReadings {
