@@ -4,7 +4,15 @@ import Testing
 @Suite struct DeviceLineParserTests {
     let parser = DeviceLineParser(catalog: .standard)
 
-    private func parse(_ text: String) -> [DeviceLine] { parser.parse(Array(text.utf8)) }
+    private func parse(_ text: String) -> [DeviceLine] { collect(parser, Array(text.utf8)) }
+
+    /// The lines `forEachLine` visits, checking that `lineCount` (the timestamps reserved) counts them.
+    private func collect(_ parser: DeviceLineParser, _ body: [UInt8]) -> [DeviceLine] {
+        var lines: [DeviceLine] = []
+        parser.forEachLine(in: body) { lines.append($0) }
+        #expect(parser.lineCount(in: body) == lines.count)
+        return lines
+    }
 
     @Test func everySensorCodeMapsToItsMeasurement() {
         #expect(
@@ -61,15 +69,15 @@ import Testing
 
     @Test func invalidUTF8IsRejectedNotCrashed() {
         let body: [UInt8] = Array("01SM1\n".utf8) + [0x30, 0x31, 0x53, 0x4d, 0xff, 0xfe]
-        guard case .rejected(2, _, "reading must be a whole number") = parser.parse(body).last else {
-            Issue.record("invalid UTF-8 not rejected: \(parser.parse(body))")
+        guard case .rejected(2, _, "reading must be a whole number") = collect(parser, body).last else {
+            Issue.record("invalid UTF-8 not rejected: \(collect(parser, body))")
             return
         }
     }
 
     @Test func catalogIsConfigurable() throws {
         let custom = try SensorCatalog(parsing: "PH=soil_ph, SM=soil_moisture")
-        let lines = DeviceLineParser(catalog: custom).parse(Array("03PH007\n03LI100".utf8))
+        let lines = collect(DeviceLineParser(catalog: custom), Array("03PH007\n03LI100".utf8))
         #expect(lines.first == .reading(number: 1, deviceID: "03", measurement: "soil_ph", value: 7))
         #expect(lines.last == .rejected(number: 2, text: "03LI100", error: "unknown sensor code 'LI'"))
         #expect(throws: ConfigurationError.self) { try SensorCatalog(parsing: "PHX=ph") }

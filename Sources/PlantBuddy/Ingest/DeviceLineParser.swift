@@ -7,19 +7,30 @@ public struct DeviceLineParser: Sendable {
 
     public init(catalog: SensorCatalog) { self.catalog = catalog }
 
-    public func parse(_ body: [UInt8]) -> [DeviceLine] {
-        var results: [DeviceLine] = []
-        // Line by line in place (no array of the body's lines): a device request is usually one line.
+    /// How many lines `forEachLine` visits (the body's non-blank lines).
+    public func lineCount(in body: [UInt8]) -> Int {
+        var count = 0
+        Self.eachLine(in: body) { _, _ in count += 1 }
+        return count
+    }
+
+    /// Parses the body's lines in order, handing each to `visit`: no array of them (a device
+    /// request is usually one line, and an array of one was an allocation and its copies).
+    public func forEachLine(in body: [UInt8], _ visit: (DeviceLine) -> Void) {
+        Self.eachLine(in: body) { line, number in visit(parseLine(line, number: number)) }
+    }
+
+    /// Line by line in place (no array of the body's lines), numbered from 1, blank ones skipped.
+    private static func eachLine(in body: [UInt8], _ visit: (ArraySlice<UInt8>, Int) -> Void) {
         var start = body.startIndex
         var number = 0
         while start <= body.endIndex {
             let end = body[start...].firstIndex(of: UInt8(ascii: "\n")) ?? body.endIndex
             number += 1
             let line = body[start..<end].trimmingASCIIWhitespace()
-            if !line.isEmpty { results.append(parseLine(line, number: number)) }
+            if !line.isEmpty { visit(line, number) }
             start = end + 1
         }
-        return results
     }
 
     private func parseLine(_ line: ArraySlice<UInt8>, number: Int) -> DeviceLine {

@@ -25,8 +25,7 @@ struct WriteEndpoint: Sendable {
             response.headers.add("WWW-Authenticate", "Token")
             return reply.send(response)
         }
-        let lines = parser.parse(request.body)
-        let firstTimestamp = clock.reserve(lines.count)
+        let firstTimestamp = clock.reserve(parser.lineCount(in: request.body))
         var lineProtocol: [UInt8] = []
         lineProtocol.reserveCapacity(request.body.count * 8)
         var accepted = 0
@@ -36,12 +35,14 @@ struct WriteEndpoint: Sendable {
         // Filled in per line, on the stack: no array per request or per reading.
         var tags: InlineArray<2, (key: String, value: String)> = [("device_id", ""), ("user", user.name)]
         var fields: InlineArray<1, (key: String, value: FieldValue)> = [("reading", .integer(0))]
-        for (offset, line) in lines.enumerated() {
+        var offset = 0
+        parser.forEachLine(in: request.body) { line in
+            defer { offset += 1 }
             switch line {
             case .reading(let number, let deviceID, let measurement, let value):
                 tags[0].value = deviceID
                 fields[0].value = .integer(value)
-                do {
+                do throws(LineProtocolError) {
                     let time = firstTimestamp + Int64(offset)
                     try LineProtocol.encode(
                         measurement: measurement, sortedTags: tags.span, sortedFields: fields.span, timestamp: time,
