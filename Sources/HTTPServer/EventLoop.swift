@@ -340,9 +340,7 @@ final class EventLoop: @unchecked Sendable {
         connection.timer.dispatched()
         connection.continueSent = false
         let id = connection.id
-        let reply = HTTPReply(
-            deliver: { [self] response in deliver(response, to: id) },
-            offload: offload)
+        let reply = HTTPReply(connection: id, on: self, offload: offload)
         dispatching = id
         dispatchedSinceBatchEnd = true
         responder.respond(to: request, reply: reply)

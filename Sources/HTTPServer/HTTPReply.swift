@@ -2,7 +2,14 @@
 /// before `respond` returns is written without waking the loop. A response is handed on, not
 /// copied, at every step (`consuming`): a copy is a retain and a release of each of its buffers.
 public struct HTTPReply: Sendable {
-    private let deliver: @Sendable (consuming HTTPResponse) -> Void
+    /// Where a response goes: the server's replies name their loop and connection (no closure,
+    /// so no allocation per request); others deliver through a function.
+    private enum Destination {
+        case connection(UInt64, on: EventLoop)
+        case function(@Sendable (consuming HTTPResponse) -> Void)
+    }
+
+    private let destination: Destination
     private let offload: @Sendable (@escaping @Sendable () -> Void) -> Void
     /// Shown each response before it is delivered. Held beside `deliver` rather than wrapped
     /// around it: a wrapping closure was one more allocation per request.
@@ -13,7 +20,15 @@ public struct HTTPReply: Sendable {
         deliver: @escaping @Sendable (consuming HTTPResponse) -> Void,
         offload: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
     ) {
-        self.deliver = deliver
+        destination = .function(deliver)
+        self.offload = offload
+    }
+
+    /// The answer to the request `loop` is serving on `connection`.
+    init(
+        connection: UInt64, on loop: EventLoop, offload: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
+    ) {
+        destination = .connection(connection, on: loop)
         self.offload = offload
     }
 
@@ -22,6 +37,13 @@ public struct HTTPReply: Sendable {
         var response = response
         observe(&response)
         deliver(response)
+    }
+
+    private func deliver(_ response: consuming HTTPResponse) {
+        switch destination {
+        case .connection(let connection, let loop): loop.deliver(response, to: connection)
+        case .function(let deliver): deliver(response)
+        }
     }
 
     /// Runs `answer` on the worker pool, where it may block, and sends what it returns.
