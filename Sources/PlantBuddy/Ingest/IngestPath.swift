@@ -70,25 +70,19 @@ final class IngestPath: Sendable {
     /// Whether the write endpoints should collect `Reading`s for the alerts.
     var wantsReadings: Bool { alerts.isActive }
 
-    /// Buffers encoded lines without blocking; `completion` gets nil once they are durable (and
-    /// `readings`, their sensor values, have gone to the alerts), or the refusal to answer with
-    /// (nothing of them was kept).
-    func buffer(
-        _ lineProtocol: [UInt8], lines: Int, readings: [Reading], user: UserRecord,
-        completion: @escaping @Sendable (BufferRefusal?) -> Void
-    ) {
-        // The whole user record rides along only with readings to judge (a copy is a retain of each
-        // of its fields); without them the name is all the completion needs.
-        let judged = readings.isEmpty ? nil : user
-        let userName = user.name
-        log.append(lineProtocol, lineCount: lines) { [self] result in
-            switch result {
-            case .success:
-                bufferFailures.cleared()
-                if let judged { alerts.observe(readings, of: judged) }
-                completion(nil)
-            case .failure(let error): completion(refusal(error, user: userName, lines: lines))
-            }
+    /// What became of lines appended to the log without waiting (`log.append`, its completion
+    /// calls this): nil once they are durable, and `readings`, their sensor values, have gone to the
+    /// alerts as `judged`'s; or the refusal to answer with (nothing of them was kept). The caller
+    /// appends with one closure of its own, not one wrapped in another: a closure is an allocation.
+    func settle(
+        _ result: Result<Void, WriteAheadLogError>, lines: Int, readings: [Reading], judged: UserRecord?, user: String
+    ) -> BufferRefusal? {
+        switch result {
+        case .success:
+            bufferFailures.cleared()
+            if let judged { alerts.observe(readings, of: judged) }
+            return nil
+        case .failure(let error): return refusal(error, user: user, lines: lines)
         }
     }
 

@@ -70,10 +70,12 @@ struct WriteEndpoint: Sendable {
         guard accepted > 0 else {
             return reply.send(Self.answer(accepted: 0, rejected: rejected, user: user.name, ingest: ingest))
         }
-        // The closure captures only what it uses: `self` or the whole user record would be copied into it.
+        // The closure captures only what it uses: `self` or the whole user record would be copied
+        // into it, and the record rides along only with readings to judge.
         let userName = user.name
-        ingest.buffer(lineProtocol, lines: accepted, readings: readings, user: user) {
-            [ingest, accepted, rejected] refusal in
+        let judged = readings.isEmpty ? nil : user
+        ingest.log.append(lineProtocol, lineCount: accepted) { [ingest, accepted, rejected, readings] result in
+            let refusal = ingest.settle(result, lines: accepted, readings: readings, judged: judged, user: userName)
             guard let refusal else {
                 return reply.send(Self.answer(accepted: accepted, rejected: rejected, user: userName, ingest: ingest))
             }
