@@ -1,5 +1,5 @@
 // libFuzzer target: the device-line parser. Nothing may crash; every line is accounted for once, in
-// order, by its number.
+// order, by its number, and `lineCount` (the timestamps reserved) counts exactly the lines visited.
 
 /// The parser's catalog throws this; the app's real type lives in a file this target does not build.
 public struct ConfigurationError: Error {
@@ -9,9 +9,12 @@ public struct ConfigurationError: Error {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
-    let lines = DeviceLineParser(catalog: .standard).parse(Array(UnsafeBufferPointer(start: data, count: size)))
+    let parser = DeviceLineParser(catalog: .standard)
+    let body = Array(UnsafeBufferPointer(start: data, count: size))
     var previous = 0
-    for line in lines {
+    var visited = 0
+    parser.forEachLine(in: body) { line in
+        visited += 1
         let number: Int
         switch line {
         case .reading(let n, let device, _, _):
@@ -22,5 +25,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         precondition(number > previous, "line numbers out of order")
         previous = number
     }
+    precondition(parser.lineCount(in: body) == visited, "lineCount differs from the lines visited")
     return 0
 }
