@@ -11,8 +11,8 @@ public struct HTTPReply: Sendable {
 
     private let destination: Destination
     private let offload: @Sendable (@escaping @Sendable () -> Void) -> Void
-    /// Shown each response before it is delivered. Held beside `deliver` rather than wrapped
-    /// around it: a wrapping closure was one more allocation per request.
+    /// Shown each response before it is delivered. Held beside the destination rather than
+    /// wrapped around it: a wrapping closure was one more allocation per request.
     private var observe: (@Sendable (inout HTTPResponse) -> Void)?
 
     /// `offload` runs a job where blocking is allowed (the server's worker pool).

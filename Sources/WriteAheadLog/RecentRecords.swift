@@ -57,11 +57,13 @@ struct RecentRecords {
         guard !isEmpty else { return RecordBatch(at: start) }
         let payloadBase = taken == 0 ? 0 : held.payloadEnds[taken - 1]
         let linesBase = taken == 0 ? 0 : linesThrough[taken - 1]
-        // The same rule as a read from the files (`RecordBatch.takes`): the first record always,
-        // then more while under both limits.
+        // The rule a read from the files follows (`RecordBatch.takes`).
         var last = taken
-        while last + 1 < held.count, linesThrough[last] - linesBase < maxLines,
-            held.payloadEnds[last + 1] - payloadBase <= maxBytes
+        while last + 1 < held.count,
+            RecordBatch.takes(
+                after: last - taken + 1, bytes: held.payloadEnds[last] - payloadBase,
+                lines: linesThrough[last] - linesBase, next: held.payloadEnds[last + 1] - held.payloadEnds[last],
+                maxBytes: maxBytes, maxLines: maxLines)
         {
             last += 1
         }

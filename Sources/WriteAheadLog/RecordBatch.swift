@@ -44,7 +44,16 @@ public struct RecordBatch: Sendable {
     /// of `payloadLength` bytes: the first always, then more while under both limits, but none
     /// that would take the bytes past theirs. Reads from memory and from the files stop alike.
     func takes(payloadLength: Int, maxBytes: Int, maxLines: Int) -> Bool {
-        isEmpty || (lineCount < maxLines && payloads.count + payloadLength <= maxBytes)
+        Self.takes(
+            after: count, bytes: payloads.count, lines: lineCount, next: payloadLength, maxBytes: maxBytes,
+            maxLines: maxLines)
+    }
+
+    /// The same rule for a batch not built yet: `records` records of `bytes` and `lines` so far.
+    static func takes(
+        after records: Int, bytes: Int, lines: Int, next payloadLength: Int, maxBytes: Int, maxLines: Int
+    ) -> Bool {
+        records == 0 || (lines < maxLines && bytes + payloadLength <= maxBytes)
     }
 
     mutating func append(_ payload: UnsafeRawBufferPointer, lineCount: Int, appendedAt: Int64, end: LogPosition) {
