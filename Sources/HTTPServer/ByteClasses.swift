@@ -23,3 +23,32 @@ extension UInt8 {
         }
     }
 }
+
+extension UnsafeRawBufferPointer {
+    /// Whether these bytes hold a control character other than HTAB (RFC 9110 §5.5: a field value
+    /// is VCHAR, obs-text, SP and HTAB). Eight bytes a step, since most of a head's bytes are field
+    /// values: a word holds a byte below 0x20 or equal to 0x7F exactly when the two classic
+    /// carry tricks below leave a high bit set; only such a word is looked at byte by byte (a tab).
+    var containsControlCharacter: Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var offset = 0
+        while offset + 8 <= count {
+            let word = loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            let below0x20 = (word &- ones &* 0x20) & ~word & highs
+            let delete = word ^ (ones &* 0x7f)
+            let is0x7F = (delete &- ones) & ~delete & highs
+            if below0x20 | is0x7F != 0,
+                Self.holdsControlCharacter(UnsafeRawBufferPointer(rebasing: self[offset..<offset + 8]))
+            {
+                return true
+            }
+            offset += 8
+        }
+        return Self.holdsControlCharacter(UnsafeRawBufferPointer(rebasing: self[offset...]))
+    }
+
+    private static func holdsControlCharacter(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.contains { $0 < 0x20 && $0 != .tab || $0 == 0x7f }
+    }
+}

@@ -10,7 +10,7 @@ struct ControlFields {
     private var connectionOptions: [String] = []
 
     /// Values become Strings only for these fields.
-    mutating func note(name: UnsafeRawBufferPointer.SubSequence, value: UnsafeRawBufferPointer.SubSequence) {
+    mutating func note(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         let text = { String(decoding: value, as: UTF8.self) }
         switch name.count {
         case 4 where Self.matches(name, "host"): hosts += 1
@@ -22,16 +22,16 @@ struct ControlFields {
         }
     }
 
-    private mutating func noteContentLength(_ field: UnsafeRawBufferPointer.SubSequence) {
+    private mutating func noteContentLength(_ field: UnsafeRawBufferPointer) {
         // The usual field is one length: split into a list only when it is one.
         guard field.contains(UInt8(ascii: ",")) else { return noteContentLengthItem(field) }
         for item in field.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-            noteContentLengthItem(item)
+            noteContentLengthItem(UnsafeRawBufferPointer(rebasing: item))
         }
     }
 
     /// One length against those before it: all must agree, and the first problem is the one reported.
-    private mutating func noteContentLengthItem(_ item: UnsafeRawBufferPointer.SubSequence) {
+    private mutating func noteContentLengthItem(_ item: UnsafeRawBufferPointer) {
         if case .failure = contentLength { return }
         do throws(HTTPParseError) {
             let value = try Self.decimalLength(item)
@@ -46,8 +46,11 @@ struct ControlFields {
 
     /// `name` is already known to be token characters, so setting the 0x20 bit folds case and
     /// cannot make another character equal a lowercase letter or `-`.
-    private static func matches(_ name: UnsafeRawBufferPointer.SubSequence, _ lowercase: StaticString) -> Bool {
-        lowercase.withUTF8Buffer { expected in zip(name, expected).allSatisfy { $0 | 0x20 == $1 } }
+    private static func matches(_ name: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        guard name.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = lowercase.utf8Start
+        for index in 0..<name.count where name[index] | 0x20 != expected[index] { return false }
+        return true
     }
 
     /// RFC 9112 §6.1–6.3: exactly one unambiguous way to find the body's end, or a refusal.
@@ -74,14 +77,20 @@ struct ControlFields {
 
     /// One item of a Content-Length list: digits only, optional whitespace around them. Byte-wise:
     /// every request with a body has one.
-    private static func decimalLength(_ item: UnsafeRawBufferPointer.SubSequence) throws(HTTPParseError) -> Int {
-        let isBlank = { (byte: UInt8) in byte == .space || byte == .tab }
-        guard let first = item.firstIndex(where: { !isBlank($0) }), let last = item.lastIndex(where: { !isBlank($0) })
-        else { throw .bad("non-numeric Content-Length") }
-        let digits = item[first...last]
-        guard digits.allSatisfy({ (48...57).contains($0) }) else { throw .bad("non-numeric Content-Length") }
-        guard digits.count <= 18 else { throw HTTPParseError(status: .payloadTooLarge, reason: "body too large") }
-        return digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+    private static func decimalLength(_ item: UnsafeRawBufferPointer) throws(HTTPParseError) -> Int {
+        var start = 0
+        var end = item.count
+        while start < end, item[start] == .space || item[start] == .tab { start += 1 }
+        while end > start, item[end - 1] == .space || item[end - 1] == .tab { end -= 1 }
+        guard start < end else { throw .bad("non-numeric Content-Length") }
+        var length = 0
+        for index in start..<end {
+            let digit = item[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { throw .bad("non-numeric Content-Length") }
+            length = length &* 10 &+ Int(digit)  // wraps only past 18 digits, refused below
+        }
+        guard end - start <= 18 else { throw HTTPParseError(status: .payloadTooLarge, reason: "body too large") }
+        return length
     }
 
     func expectsContinue(version: HTTPVersion) throws(HTTPParseError) -> Bool {

@@ -114,6 +114,34 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
         }
     }
 
+    /// The word-at-a-time check agrees with the byte-wise rule for every byte at every place in a
+    /// word and in the tail after the last whole word: tab and obs-text allowed, other controls and DEL not.
+    @Test func fieldValueControlCharactersAreFoundAtEveryPosition() {
+        let isControl = { (byte: UInt8) in byte < 0x20 && byte != 0x09 || byte == 0x7f }
+        for byte in UInt8.min...UInt8.max {
+            for position in 0..<19 {
+                var value = [UInt8](repeating: UInt8(ascii: "a"), count: 19)
+                value[position] = byte
+                value[(position + 5) % 19] = 0x09
+                let found = value.withUnsafeBytes { $0.containsControlCharacter }
+                #expect(found == isControl(byte), "byte \(byte) at \(position)")
+            }
+        }
+    }
+
+    @Test func bareCarriageReturnInsideALineIsRefusedAsOne() {
+        for line in [
+            "GET /a\rb HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX\r-A: ab\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\n\r\r\n\r\n",
+        ] {
+            guard case .failure(let error) = parse(line) else {
+                Issue.record("accepted \(line.debugDescription)")
+                continue
+            }
+            #expect(error == .bad("bare CR in request head"), "\(line.debugDescription)")
+        }
+    }
+
     @Test func leadingBlankLinesAndAbsoluteFormAreAccepted() throws {
         let request = try #require(try parse("\r\n\r\nGET http://gw:5000/write?x=1 HTTP/1.0\r\n\r\n")?.get())
         #expect(request.target == "/write?x=1" && request.version == .http10)
