@@ -20,18 +20,28 @@ public struct DeviceLineParser: Sendable {
         Self.eachLine(in: body) { line, number in visit(parseLine(line, number: number)) }
     }
 
-    /// Line by line in place (no array of the body's lines), numbered from 1, blank ones skipped.
+    /// Line by line in place (no array of the body's lines), numbered from 1, blank ones skipped;
+    /// scanned by index through the body's buffer, since this runs twice for every device request.
     private static func eachLine(in body: [UInt8], _ visit: (ArraySlice<UInt8>, Int) -> Void) {
-        var start = body.startIndex
-        var number = 0
-        while start <= body.endIndex {
-            let end = body[start...].firstIndex(of: UInt8(ascii: "\n")) ?? body.endIndex
-            number += 1
-            let line = body[start..<end].trimmingASCIIWhitespace()
-            if !line.isEmpty { visit(line, number) }
-            start = end + 1
+        body.withUnsafeBufferPointer { bytes in
+            var number = 0
+            var start = 0
+            while start <= bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+                number += 1
+                var first = start
+                var last = end
+                while first < last, isSpace(bytes[first]) { first += 1 }
+                while last > first, isSpace(bytes[last - 1]) { last -= 1 }
+                if first < last { visit(body[first..<last], number) }
+                start = end + 1
+            }
         }
     }
+
+    /// The blanks trimmed around a line: spaces, tabs and the CR of a CRLF ending.
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 13 }
 
     private func parseLine(_ line: ArraySlice<UInt8>, number: Int) -> DeviceLine {
         // Made only for lines that are reported back: most lines are good readings.
@@ -88,15 +98,5 @@ public struct DeviceLineParser: Sendable {
             value = sum
         }
         return .success(negative ? -value : value)
-    }
-}
-
-extension ArraySlice<UInt8> {
-    func trimmingASCIIWhitespace() -> ArraySlice<UInt8> {
-        func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 13 }
-        var slice = self
-        while let first = slice.first, isSpace(first) { slice = slice.dropFirst() }
-        while let last = slice.last, isSpace(last) { slice = slice.dropLast() }
-        return slice
     }
 }
