@@ -27,6 +27,14 @@ public final class UserStore: Sendable {
         var changeCount: UInt64?
         var nextFileCheck: UInt64 = 0
         var changes: ChangeCounter?
+        /// Counts the loads: a record found at one load is current until the next.
+        var generation: UInt64 = 0
+    }
+
+    /// A record a token digest found, and the load of the users file it was found in.
+    struct FoundUser: Sendable {
+        let record: UserRecord
+        let generation: UInt64
     }
 
     public let path: String
@@ -51,9 +59,17 @@ public final class UserStore: Sendable {
     public func user(forToken token: String) -> UserRecord? { user(forDigest: TokenDigest(of: token.utf8)) }
 
     /// The user whose token has this digest, or nil.
-    func user(forDigest digest: TokenDigest) -> UserRecord? {
+    func user(forDigest digest: TokenDigest) -> UserRecord? { user(forDigest: digest, found: nil)?.record }
+
+    /// The same, given what the digest found before: while the users file has not been loaded
+    /// again since, that is still the answer, and the digest is not looked up (a keep-alive device
+    /// presents the same token on every request). Any change to the file is a new load.
+    func user(forDigest digest: TokenDigest, found: FoundUser?) -> FoundUser? {
         reloadIfChanged()
-        return snapshot.withLock { $0.byTokenDigest[digest] }
+        return snapshot.withLock { snapshot in
+            if let found, found.generation == snapshot.generation { return found }
+            return snapshot.byTokenDigest[digest].map { FoundUser(record: $0, generation: snapshot.generation) }
+        }
     }
 
     public func list() throws(UserStoreError) -> [UserRecord] { try read().users }
@@ -190,6 +206,7 @@ public final class UserStore: Sendable {
             snapshot.byName = Dictionary(users.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             snapshot.changeCount = count
             snapshot.nextFileCheck = now + Self.fileCheckInterval
+            snapshot.generation += 1
         }
     }
 

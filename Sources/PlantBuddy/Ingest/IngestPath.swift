@@ -48,10 +48,13 @@ final class IngestPath: Sendable {
         presenting token: UnsafeBufferPointer<UInt8>?, route: String, peer: String, memo: ConnectionMemo
     ) -> UserRecord? {
         if let token {
-            let (digest, remembered) = RememberedToken.digest(of: token, on: memo)
-            if let user = users.user(forDigest: digest) {
-                if !remembered { memo.remember(RememberedToken(token: Array(token), digest: digest)) }
-                return user
+            let remembered = RememberedToken.recall(token, on: memo)
+            let digest = remembered?.digest ?? TokenDigest(of: token)
+            if let found = users.user(forDigest: digest, found: remembered?.found) {
+                if remembered?.found.generation != found.generation {
+                    memo.remember(RememberedToken(token: Array(token), digest: digest, found: found))
+                }
+                return found.record
             }
         }
         metrics.increment("plantbuddy_auth_failures_total", ["route": route])
