@@ -332,9 +332,8 @@ final class EventLoop: @unchecked Sendable {
     /// Hands the request to the responder; an answer given before it returns is queued at once.
     private func dispatch(_ parsed: consuming RequestParser.ParsedRequest, on connection: Connection) {
         let request = HTTPRequest(
-            method: parsed.method, target: parsed.target, version: parsed.version,
-            headers: parsed.headers,
-            body: parsed.body, remoteAddress: connection.peer, connectionMemo: connection.memo)
+            method: parsed.method, target: parsed.target, queryOffset: parsed.queryOffset, version: parsed.version,
+            headers: parsed.headers, body: parsed.body, remoteAddress: connection.peer, connectionMemo: connection.memo)
         connection.phase = .awaitingResponse(
             method: request.method, version: request.version, keepAlive: parsed.keepAlive)
         connection.timer.dispatched()

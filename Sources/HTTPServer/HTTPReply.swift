@@ -33,16 +33,16 @@ public struct HTTPReply: Sendable {
     }
 
     public func send(_ response: consuming HTTPResponse) {
-        guard let observe else { return deliver(response) }
-        var response = response
-        observe(&response)
-        deliver(response)
+        // Shown and handed on as the consumed parameter itself: a copy into a local was a retain
+        // and a release of each of its buffers.
+        observe?(&response)
+        deliver(consume response)
     }
 
     private func deliver(_ response: consuming HTTPResponse) {
         switch destination {
-        case .connection(let connection, let loop): loop.deliver(response, to: connection)
-        case .function(let deliver): deliver(response)
+        case .connection(let connection, let loop): loop.deliver(consume response, to: connection)
+        case .function(let deliver): deliver(consume response)
         }
     }
 

@@ -17,9 +17,22 @@ public struct HTTPRequest: Sendable {
         method: HTTPMethod, target: String, version: HTTPVersion = .http11, headers: HTTPHeaders = [:],
         body: [UInt8] = [], remoteAddress: String = "127.0.0.1:0", connectionMemo: ConnectionMemo = ConnectionMemo()
     ) {
+        let queryOffset = target.utf8.firstIndex(of: UInt8(ascii: "?")).map {
+            target.utf8.distance(from: target.startIndex, to: $0)
+        }
+        self.init(
+            method: method, target: target, queryOffset: queryOffset, version: version, headers: headers, body: body,
+            remoteAddress: remoteAddress, connectionMemo: connectionMemo)
+    }
+
+    /// The same, where the `?` is already known (the parser saw every byte of the target).
+    init(
+        method: HTTPMethod, target: String, queryOffset: Int?, version: HTTPVersion, headers: HTTPHeaders,
+        body: [UInt8], remoteAddress: String, connectionMemo: ConnectionMemo
+    ) {
         self.method = method
         self.target = target
-        self.queryMark = target.utf8.firstIndex(of: UInt8(ascii: "?"))
+        self.queryMark = queryOffset.map { target.utf8.index(target.utf8.startIndex, offsetBy: $0) }
         self.version = version
         self.headers = headers
         self.body = body

@@ -14,6 +14,8 @@ struct RequestParser {
     struct ParsedRequest: Equatable {
         var method: HTTPMethod
         var target: String
+        /// Where the target's `?` is, in its UTF-8.
+        var queryOffset: Int?
         var version: HTTPVersion
         var headers: HTTPHeaders
         var body: [UInt8]
@@ -24,6 +26,7 @@ struct RequestParser {
     struct Head: Equatable {
         var method: HTTPMethod
         var target: String
+        var queryOffset: Int?
         var version: HTTPVersion
         var headers: HTTPHeaders
         var framing: Framing
@@ -91,8 +94,8 @@ struct RequestParser {
     private static func complete(_ head: consuming Head, body: [UInt8], consumed: Int) -> Step {
         .complete(
             ParsedRequest(
-                method: head.method, target: head.target, version: head.version, headers: head.headers, body: body,
-                keepAlive: head.keepAlive),
+                method: head.method, target: head.target, queryOffset: head.queryOffset, version: head.version,
+                headers: head.headers, body: body, keepAlive: head.keepAlive),
             consumed: consumed)
     }
 
@@ -141,7 +144,8 @@ struct RequestParser {
             return lineStart..<end - 1
         }
         guard let requestLine = nextLine() else { throw .bad("missing request line") }
-        let (method, target, version) = try parseRequestLine(UnsafeRawBufferPointer(rebasing: bytes[requestLine]))
+        let (method, target, queryOffset, version) = try parseRequestLine(
+            UnsafeRawBufferPointer(rebasing: bytes[requestLine]))
         var spans: [HTTPHeaders.Span] = []
         spans.reserveCapacity(8)
         var control = ControlFields()
@@ -157,7 +161,8 @@ struct RequestParser {
         }
         // The fields stay bytes (one copy of the head) until a handler asks for one.
         return Head(
-            method: method, target: target, version: version, headers: HTTPHeaders(head: Array(bytes), spans: spans),
+            method: method, target: target, queryOffset: queryOffset, version: version,
+            headers: HTTPHeaders(head: Array(bytes), spans: spans),
             framing: try control.framing(version: version, limits: limits),
             expectsContinue: try control.expectsContinue(version: version),
             keepAlive: control.keepAlive(version: version))
@@ -175,7 +180,7 @@ struct RequestParser {
 
     private static func parseRequestLine(
         _ line: UnsafeRawBufferPointer
-    ) throws(HTTPParseError) -> (HTTPMethod, String, HTTPVersion) {
+    ) throws(HTTPParseError) -> (HTTPMethod, target: String, queryOffset: Int?, HTTPVersion) {
         guard let firstSpace = first(.space, in: line, from: 0),
             let secondSpace = first(.space, in: line, from: firstSpace + 1),
             first(.space, in: line, from: secondSpace + 1) == nil
@@ -202,9 +207,13 @@ struct RequestParser {
         }
         let method = HTTPMethod(bytes: methodBytes)
         let target = String(decoding: targetBytes, as: UTF8.self)
-        // Origin form, as nearly every request sends it, is taken as it is.
-        let origin = targetBytes[0] == UInt8(ascii: "/") ? target : try originForm(target, method: method)
-        return (method, origin, parsedVersion)
+        // Origin form, as nearly every request sends it, is taken as it is, its `?` found in its bytes.
+        guard targetBytes[0] == UInt8(ascii: "/") else {
+            let origin = try originForm(target, method: method)
+            let mark = origin.utf8.firstIndex(of: UInt8(ascii: "?"))
+            return (method, origin, mark.map { origin.utf8.distance(from: origin.startIndex, to: $0) }, parsedVersion)
+        }
+        return (method, target, first(UInt8(ascii: "?"), in: targetBytes, from: 0), parsedVersion)
     }
 
     /// A line refused for a byte it may not hold says so when the byte is a CR that is not part of a

@@ -147,9 +147,23 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
         #expect(request.target == "/write?x=1" && request.version == .http10)
     }
 
-    @Test func pathAndQueryAreSplitAtTheFirstQuestionMark() {
-        let request = HTTPRequest(method: .get, target: "/write?x=1&q=a%3Fb?c")
-        #expect(request.path == "/write" && request.query("x") == "1" && request.query("q") == "a?b?c")
+    /// Split the same whether the request was made by hand or parsed (the parser finds the `?` as
+    /// it checks the target's bytes, in origin and in absolute form).
+    @Test func pathAndQueryAreSplitAtTheFirstQuestionMark() throws {
+        for target in ["/write?x=1&q=a%3Fb?c", "http://gw:5000/write?x=1&q=a%3Fb?c"] {
+            let parsed = try #require(try parse("GET \(target) HTTP/1.1\r\nHost: gw\r\n\r\n")?.get())
+            for request in [
+                HTTPRequest(method: .get, target: parsed.target),
+                HTTPRequest(
+                    method: parsed.method, target: parsed.target, queryOffset: parsed.queryOffset,
+                    version: parsed.version, headers: parsed.headers, body: parsed.body, remoteAddress: "peer",
+                    connectionMemo: ConnectionMemo()),
+            ] {
+                #expect(request.path == "/write" && request.query("x") == "1" && request.query("q") == "a?b?c")
+            }
+        }
+        let plain = try #require(try parse("GET /write HTTP/1.1\r\nHost: gw\r\n\r\n")?.get())
+        #expect(plain.queryOffset == nil)
         #expect(HTTPRequest(method: .get, target: "/write").queryItems.isEmpty)
     }
 
