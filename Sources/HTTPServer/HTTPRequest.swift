@@ -17,12 +17,14 @@ public struct HTTPRequest: Sendable {
         method: HTTPMethod, target: String, version: HTTPVersion = .http11, headers: HTTPHeaders = [:],
         body: [UInt8] = [], remoteAddress: String = "127.0.0.1:0", connectionMemo: ConnectionMemo = ConnectionMemo()
     ) {
-        let queryOffset = target.utf8.firstIndex(of: UInt8(ascii: "?")).map {
-            target.utf8.distance(from: target.startIndex, to: $0)
-        }
         self.init(
-            method: method, target: target, queryOffset: queryOffset, version: version, headers: headers, body: body,
-            remoteAddress: remoteAddress, connectionMemo: connectionMemo)
+            method: method, target: target, queryOffset: Self.queryOffset(in: target), version: version,
+            headers: headers, body: body, remoteAddress: remoteAddress, connectionMemo: connectionMemo)
+    }
+
+    /// Where `target`'s first `?` is, in its UTF-8.
+    static func queryOffset(in target: String) -> Int? {
+        target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target.utf8.distance(from: target.utf8.startIndex, to: $0) }
     }
 
     /// The same, where the `?` is already known (the parser saw every byte of the target).

@@ -42,8 +42,8 @@ struct RequestParser {
     let limits: HTTPLimits
     /// The parsed head once the blank line has arrived.
     private(set) var head: Head?
-    /// The kept head's length and framing, apart from it: reading them through the optional head
-    /// copied all of it (~600 instructions a request).
+    /// The kept head's length (0 while none is kept) and framing, apart from it: reading them
+    /// through the optional head copied all of it (~600 instructions a request).
     private var headLength = 0
     private var framing = Framing.length(0)
     private var scanOffset = 0
@@ -60,6 +60,7 @@ struct RequestParser {
             // The usual request arrives whole, body and all: it is answered without the head ever
             // being kept (storing, copying out and clearing it cost ~700 instructions a request).
             if case .length(let length) = parsed.framing, bytes.count - end >= length {
+                // Starting over is resetting the scan: no head was kept and no chunk decoded.
                 scanOffset = 0
                 leadingBlankBytes = 0
                 return Self.complete(parsed, body: Array(bytes[end..<end + length]), consumed: end + length)
@@ -210,8 +211,7 @@ struct RequestParser {
         // Origin form, as nearly every request sends it, is taken as it is, its `?` found in its bytes.
         guard targetBytes[0] == UInt8(ascii: "/") else {
             let origin = try originForm(target, method: method)
-            let mark = origin.utf8.firstIndex(of: UInt8(ascii: "?"))
-            return (method, origin, mark.map { origin.utf8.distance(from: origin.startIndex, to: $0) }, parsedVersion)
+            return (method, origin, HTTPRequest.queryOffset(in: origin), parsedVersion)
         }
         return (method, target, first(UInt8(ascii: "?"), in: targetBytes, from: 0), parsedVersion)
     }
