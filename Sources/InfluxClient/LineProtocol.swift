@@ -26,14 +26,7 @@ public enum LineProtocol {
         guard !sortedFields.isEmpty else { throw LineProtocolError(element: "fields", reason: "a point needs a field") }
         let start = output.count
         do throws(LineProtocolError) {
-            try append(measurement, as: .measurement, to: &output)
-            for index in sortedTags.indices {
-                let (key, value) = sortedTags[index]
-                output.append(.comma)
-                try append(key, as: .key, to: &output)
-                output.append(.equals)
-                try append(value, as: .tagValue, to: &output)
-            }
+            try appendSeries(measurement: measurement, sortedTags: sortedTags, to: &output)
             var separator = UInt8.space
             for index in sortedFields.indices {
                 let (key, value) = sortedFields[index]
@@ -43,15 +36,34 @@ public enum LineProtocol {
                 try append(value, to: &output)
                 separator = .comma
             }
-            if let timestamp {
-                output.append(.space)
-                appendDecimal(timestamp.magnitude, negative: timestamp < 0, to: &output)
-            }
-            output.append(.newline)
+            appendEnd(timestamp: timestamp, to: &output)
         } catch {
             output.removeSubrange(start...)
             throw error
         }
+    }
+
+    /// `measurement,key=value,…`: what names a line's series.
+    static func appendSeries(
+        measurement: String, sortedTags: Span<(key: String, value: String)>, to output: inout [UInt8]
+    ) throws(LineProtocolError) {
+        try append(measurement, as: .measurement, to: &output)
+        for index in sortedTags.indices {
+            let (key, value) = sortedTags[index]
+            output.append(.comma)
+            try append(key, as: .key, to: &output)
+            output.append(.equals)
+            try append(value, as: .tagValue, to: &output)
+        }
+    }
+
+    /// The timestamp, if any, and the line's end.
+    static func appendEnd(timestamp: Int64?, to output: inout [UInt8]) {
+        if let timestamp {
+            output.append(.space)
+            appendDecimal(timestamp.magnitude, negative: timestamp < 0, to: &output)
+        }
+        output.append(.newline)
     }
 
     public enum Element: String, Sendable {

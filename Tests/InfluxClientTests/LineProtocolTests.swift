@@ -72,6 +72,46 @@ import Testing
         }
     }
 
+    /// A series prefix's lines are the bytes `encode` makes of the same points, escaping included,
+    /// and what `encode` refuses, a prefix refuses (its names) or leaves out (its values).
+    @Test func seriesPrefixLinesAreTheLinesEncodeMakes() throws {
+        let series: [(measurement: String, tags: [(key: String, value: String)], field: String)] = [
+            ("soil_moisture", [("device_id", "01"), ("user", "rick")], "reading"),
+            ("a b,c=d", [("k y", #"O'Brien, "Rick" = C-137\Sanchez"#), ("z", "Zoë 植物")], "v=w"),
+            ("m", [], "v"),
+        ]
+        let values: [(FieldValue, Int64?)] = [
+            (.integer(-144), 1_621_978_469_468_115_968), (.float(2.5), nil), (.string(#"say "hi""#), -1),
+            (.boolean(true), 0),
+        ]
+        for (measurement, tags, field) in series {
+            let prefix = try LineProtocol.SeriesPrefix(measurement: measurement, sortedTags: tags.span, field: field)
+            var lines: [UInt8] = []
+            var encoded: [UInt8] = []
+            for (value, timestamp) in values {
+                try prefix.appendLine(value, timestamp: timestamp, to: &lines)
+                try LineProtocol.encode(
+                    measurement: measurement, sortedTags: tags.span, sortedFields: [(key: field, value: value)].span,
+                    timestamp: timestamp, into: &encoded)
+            }
+            #expect(String(decoding: lines, as: UTF8.self) == String(decoding: encoded, as: UTF8.self))
+            let before = lines
+            #expect(throws: LineProtocolError.self) { try prefix.appendLine(.float(.nan), timestamp: 1, to: &lines) }
+            #expect(lines == before)
+        }
+        #expect(throws: LineProtocolError.self) {
+            try LineProtocol.SeriesPrefix(
+                measurement: "#m", sortedTags: [(key: String, value: String)]().span, field: "v")
+        }
+        #expect(throws: LineProtocolError.self) {
+            try LineProtocol.SeriesPrefix(measurement: "m", sortedTags: [(key: "k", value: "a\nb")].span, field: "v")
+        }
+        #expect(throws: LineProtocolError.self) {
+            try LineProtocol.SeriesPrefix(
+                measurement: "m", sortedTags: [(key: String, value: String)]().span, field: "")
+        }
+    }
+
     @Test func tagsSortByteWise() throws {
         let point = Point(measurement: "m", tags: ["b": "1", "B": "2", "a": "3", "é": "4"], fields: ["v": .integer(1)])
         #expect(try LineProtocol.encode(point) == "m,B=2,a=3,b=1,é=4 v=1i\n")

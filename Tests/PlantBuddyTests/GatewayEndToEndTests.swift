@@ -44,6 +44,41 @@ final class CapturedLines: Sendable {
         #expect(try storedPoints(influxd, database: database).count == 9)
     }
 
+    /// A connection keeps the series it wrote (escaped once, `SeriesPrefixes`) up to a limit; one
+    /// writing for more devices than that (a bridge) still has every line stored as its own.
+    @Test func aConnectionWritingMoreSeriesThanItKeepsStoresEveryLineAsItsOwn() throws {
+        let influxd = try InfluxDServer.shared()
+        let database = try influxd.createDatabase("series")
+        try withGateway(influxURL: influxd.url, database: database) { gateway in
+            let token = try gateway.app.users.add("bridge")
+            let connection = try RawConnection(port: gateway.port)
+            let devices = (0..<12).map { $0 < 10 ? "0\($0)" : "\($0)" }
+            var expected: [String] = []
+            // Three rounds over 24 series (12 devices, two sensors), the last in reverse order, so
+            // that series are replaced and found again.
+            for round in 0..<3 {
+                let order = round == 2 ? devices.reversed() : devices
+                var body = ""
+                for device in order {
+                    for (code, measurement) in [("SM", "soil_moisture"), ("LI", "light")] {
+                        let reading = round * 1000 + Int(device)! * 10 + (code == "SM" ? 1 : 2)
+                        body += "\(device)\(code)\(reading)\n"
+                        expected.append("\(measurement) \(device) \(reading)")
+                    }
+                }
+                try connection.send(
+                    "POST /write HTTP/1.1\r\nHost: x\r\nAuthorization: Token \(token)\r\n"
+                        + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                #expect(try connection.readResponse().status == 204)
+            }
+            try gateway.waitUntilDelivered()
+            let stored = try storedPoints(influxd, database: database).map {
+                "\($0.measurement) \($0.deviceID) \($0.reading)"
+            }
+            #expect(stored == expected)
+        }
+    }
+
     @Test func badLinesAreReportedByNumberAndGoodLinesStillStored() throws {
         let influxd = try InfluxDServer.shared()
         let database = try influxd.createDatabase("partial")

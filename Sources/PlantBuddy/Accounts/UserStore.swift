@@ -31,10 +31,16 @@ public final class UserStore: Sendable {
         var generation: UInt64 = 0
     }
 
-    /// A record a token digest found, and the load of the users file it was found in.
-    struct FoundUser: Sendable {
+    /// A record a token digest found, and the load of the users file it was found in. A class: it
+    /// is handed on with every device request, and a copy of the record was eight retains.
+    final class FoundUser: Sendable {
         let record: UserRecord
         let generation: UInt64
+
+        init(record: UserRecord, generation: UInt64) {
+            self.record = record
+            self.generation = generation
+        }
     }
 
     public let path: String

@@ -16,9 +16,9 @@ struct CompatibleWriteEndpoint: Sendable {
 
     func respond(to request: HTTPRequest, flavor: Flavor) -> HTTPResponse {
         guard
-            let user = ingest.user(
+            let user = ingest.authenticate(
                 presenting: Self.token(request, flavor: flavor), route: flavor == .v2 ? "/api/v2/write" : "/write",
-                peer: request.remoteAddress, memo: request.connectionMemo)
+                peer: request.remoteAddress, memo: request.connectionMemo)?.user
         else {
             return error(.unauthorized, code: "unauthorized", "unauthorized access", flavor: flavor)
         }

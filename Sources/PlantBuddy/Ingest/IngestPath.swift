@@ -42,19 +42,20 @@ final class IngestPath: Sendable {
     /// When a device should try again after the buffer refused its lines.
     static let retryAfterSeconds = 5
 
-    /// The user a token belongs to; a missing or unknown one is counted and logged (the token never is).
-    /// A token that found its user is remembered with the connection (`RememberedToken`).
-    func user(
+    /// The user a token belongs to, as the connection remembers it (`RememberedToken`: the record
+    /// and the series written for it); a missing or unknown token is counted and logged (never the
+    /// token itself).
+    func authenticate(
         presenting token: UnsafeBufferPointer<UInt8>?, route: String, peer: String, memo: ConnectionMemo
-    ) -> UserRecord? {
+    ) -> RememberedToken? {
         if let token {
             let remembered = RememberedToken.recall(token, on: memo)
             let digest = remembered?.digest ?? TokenDigest(of: token)
             if let found = users.user(forDigest: digest, found: remembered?.found) {
-                if remembered?.found.generation != found.generation {
-                    memo.remember(RememberedToken(token: Array(token), digest: digest, found: found))
-                }
-                return found.record
+                if let remembered, remembered.found === found { return remembered }
+                let current = RememberedToken(token: Array(token), digest: digest, found: found)
+                memo.remember(current)
+                return current
             }
         }
         metrics.increment("plantbuddy_auth_failures_total", ["route": route])
@@ -63,11 +64,12 @@ final class IngestPath: Sendable {
     }
 
     /// The same for a token given as text (v1 also takes it from `?p=` or a Basic password).
-    func user(presenting token: String?, route: String, peer: String, memo: ConnectionMemo) -> UserRecord? {
+    func authenticate(presenting token: String?, route: String, peer: String, memo: ConnectionMemo) -> RememberedToken?
+    {
         guard var token else {
-            return user(presenting: UnsafeBufferPointer?.none, route: route, peer: peer, memo: memo)
+            return authenticate(presenting: UnsafeBufferPointer?.none, route: route, peer: peer, memo: memo)
         }
-        return token.withUTF8 { user(presenting: $0, route: route, peer: peer, memo: memo) }
+        return token.withUTF8 { authenticate(presenting: $0, route: route, peer: peer, memo: memo) }
     }
 
     /// Whether the write endpoints should collect `Reading`s for the alerts.

@@ -17,14 +17,16 @@ struct WriteEndpoint: Sendable {
     /// Never blocks: the answer is sent once the write-ahead log says the lines are durable.
     func respond(to request: HTTPRequest, reply: HTTPReply) {
         let presented = DeviceToken.withToken(in: request.headers) { token in
-            ingest.user(presenting: token, route: "/write", peer: request.remoteAddress, memo: request.connectionMemo)
+            ingest.authenticate(
+                presenting: token, route: "/write", peer: request.remoteAddress, memo: request.connectionMemo)
         }
-        guard let user = presented else {
+        guard let writer = presented else {
             var response = Self.json(
                 .unauthorized, ErrorBody(code: "unauthorized", message: "missing or unknown device token"))
             response.headers.add("WWW-Authenticate", "Token")
             return reply.send(response)
         }
+        let userName = writer.user.name
         let firstTimestamp = clock.reserve(parser.lineCount(in: request.body))
         var lineProtocol: [UInt8] = []
         lineProtocol.reserveCapacity(request.body.count * 8)
@@ -32,21 +34,22 @@ struct WriteEndpoint: Sendable {
         var rejected: [Rejection] = []
         let collectsReadings = ingest.wantsReadings
         var readings: [Reading] = []
-        // Filled in per line, on the stack: no array per request or per reading.
-        var tags: InlineArray<2, (key: String, value: String)> = [("device_id", ""), ("user", user.name)]
-        var fields: InlineArray<1, (key: String, value: FieldValue)> = [("reading", .integer(0))]
         var offset = 0
         parser.forEachLine(in: request.body) { line in
             defer { offset += 1 }
             switch line {
             case .reading(let number, let deviceID, let measurement, let value):
-                tags[0].value = deviceID
-                fields[0].value = .integer(value)
                 do throws(LineProtocolError) {
+                    let series = try writer.series.prefix(device: deviceID, measurement: measurement) {
+                        () throws(LineProtocolError) in
+                        let tags: InlineArray<2, (key: String, value: String)> = [
+                            ("device_id", deviceID), ("user", userName),
+                        ]
+                        return try LineProtocol.SeriesPrefix(
+                            measurement: measurement, sortedTags: tags.span, field: "reading")
+                    }
                     let time = firstTimestamp + Int64(offset)
-                    try LineProtocol.encode(
-                        measurement: measurement, sortedTags: tags.span, sortedFields: fields.span, timestamp: time,
-                        into: &lineProtocol)
+                    try series.appendLine(.integer(value), timestamp: time, to: &lineProtocol)
                     accepted += 1
                     if collectsReadings {
                         readings.append(
@@ -60,7 +63,7 @@ struct WriteEndpoint: Sendable {
                 ingest.logger.warning(
                     "device reported a failed sensor",
                     [
-                        "user": user.name, "device_id": deviceID ?? "unknown", "sensor": measurement ?? "unknown",
+                        "user": userName, "device_id": deviceID ?? "unknown", "sensor": measurement ?? "unknown",
                         "line": String(number), "text": text,
                     ])
             case .rejected(let number, let text, let error):
@@ -68,12 +71,11 @@ struct WriteEndpoint: Sendable {
             }
         }
         guard accepted > 0 else {
-            return reply.send(Self.answer(accepted: 0, rejected: rejected, user: user.name, ingest: ingest))
+            return reply.send(Self.answer(accepted: 0, rejected: rejected, user: userName, ingest: ingest))
         }
         // The closure captures only what it uses: `self` or the whole user record would be copied
         // into it, and the record rides along only with readings to judge.
-        let userName = user.name
-        let judged = readings.isEmpty ? nil : user
+        let judged = readings.isEmpty ? nil : writer.user
         ingest.log.append(lineProtocol, lineCount: accepted) { [ingest, accepted, rejected, readings] result in
             let refusal = ingest.settle(result, lines: accepted, readings: readings, judged: judged, user: userName)
             guard let refusal else {

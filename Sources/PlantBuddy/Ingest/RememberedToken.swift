@@ -11,12 +11,18 @@ final class RememberedToken: Sendable {
     let token: [UInt8]
     let digest: TokenDigest
     let found: UserStore.FoundUser
+    /// The series this connection wrote for `found`'s user: they name the user, so they are
+    /// forgotten with the record they were made from.
+    let series = SeriesPrefixes()
 
     init(token: [UInt8], digest: TokenDigest, found: UserStore.FoundUser) {
         self.token = token
         self.digest = digest
         self.found = found
     }
+
+    /// The user the token found.
+    var user: UserRecord { found.record }
 
     /// What this connection remembers of `token`, if it presented the same token before.
     static func recall(_ token: UnsafeBufferPointer<UInt8>, on memo: ConnectionMemo) -> RememberedToken? {
