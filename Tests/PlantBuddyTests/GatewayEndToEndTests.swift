@@ -158,6 +158,11 @@ final class CapturedLines: Sendable {
             #expect(try gateway.post(String(repeating: "01SM100\n", count: 20), token: token).status == 413)
             #expect(try gateway.get("/nothing-here").status == 404)
             #expect(try gateway.get("/write").status == 405)
+            // Counted by route, an unknown path as "unmatched": paths a client makes up are not labels.
+            let metrics = try gateway.get("/metrics").bodyText
+            #expect(metrics.contains(#"plantbuddy_http_requests_total{route="unmatched",status="404"} 1"#))
+            #expect(metrics.contains(#"plantbuddy_http_requests_total{route="/write",status="405"} 1"#))
+            #expect(!metrics.contains("nothing-here"))
         }
     }
 }

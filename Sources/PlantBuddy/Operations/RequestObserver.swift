@@ -9,39 +9,43 @@ final class RequestObserver: HTTPResponder {
     let router: Router
     let metrics: Metrics
     let logger: Logger
-    /// Series per route and status, resolved once: this runs for every request.
-    private let series = Mutex<[RouteStatus: (requests: Metrics.Series, duration: Metrics.HistogramSeries)]>([:])
+    /// Series per route (the router's index; one more for unmatched paths) and status, resolved
+    /// once: this runs for every request, and a route sees a handful of statuses.
+    private let series: Mutex<[[Resolved]]>
 
-    private struct RouteStatus: Hashable {
-        let route: String
+    private struct Resolved {
         let status: Int
+        let requests: Metrics.Series
+        let duration: Metrics.HistogramSeries
     }
 
     init(router: Router, metrics: Metrics, logger: Logger) {
         self.router = router
         self.metrics = metrics
         self.logger = logger
+        series = Mutex(Array(repeating: [], count: router.routeCount + 1))
     }
 
     func respond(to request: HTTPRequest, reply: HTTPReply) {
         let started = DispatchTime.now().uptimeNanoseconds
         let method = request.method.rawValue
-        let path = String(request.path)
         let peer = request.remoteAddress
+        let route = router.route(for: request)
         router.respond(
-            to: request,
+            to: request, on: route,
             reply: reply.observing { [self] response in
                 let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
                 let seconds = Double(nanoseconds) / 1e9
-                let route = response.status.code == 404 ? "unmatched" : path
-                let (requests, duration) = series(route: route, status: response.status.code)
-                metrics.increment(requests)
-                metrics.observe(duration, value: seconds)
+                // A 404 is counted as unmatched whoever answered it: paths are not a label's values.
+                let matched = response.status.code == 404 ? nil : route
+                let resolved = series(route: matched, status: response.status.code)
+                metrics.increment(resolved.requests)
+                metrics.observe(resolved.duration, value: seconds)
                 guard logger.level <= .info else { return }
                 var fields: [(String, String)] = [
-                    ("method", method), ("path", route), ("status", String(response.status.code)),
-                    ("duration_ms", Self.milliseconds(nanoseconds)), ("bytes", String(response.body.count)),
-                    ("peer", peer),
+                    ("method", method), ("path", matched?.path ?? "unmatched"),
+                    ("status", String(response.status.code)), ("duration_ms", Self.milliseconds(nanoseconds)),
+                    ("bytes", String(response.body.count)), ("peer", peer),
                 ]
                 if let user = response.authenticatedUser { fields.append(("user", user)) }
                 logger.log(.info, "request", fields)
@@ -58,14 +62,17 @@ final class RequestObserver: HTTPResponder {
         return String(hundredths / 100) + (fraction < 10 ? ".0" : ".") + String(fraction)
     }
 
-    private func series(route: String, status: Int) -> (requests: Metrics.Series, duration: Metrics.HistogramSeries) {
-        let key = RouteStatus(route: route, status: status)
-        if let known = series.withLock({ $0[key] }) { return known }
-        let resolved = (
-            metrics.series("plantbuddy_http_requests_total", ["route": route, "status": String(status)]),
-            metrics.histogram("plantbuddy_http_request_duration_seconds", ["route": route])
-        )
-        series.withLock { $0[key] = resolved }
+    private func series(route: Router.Route?, status: Int) -> Resolved {
+        let index = route?.index ?? router.routeCount
+        if let known = series.withLock({ $0[index].first { $0.status == status } }) { return known }
+        let label = route?.path ?? "unmatched"
+        let resolved = Resolved(
+            status: status,
+            requests: metrics.series("plantbuddy_http_requests_total", ["route": label, "status": String(status)]),
+            duration: metrics.histogram("plantbuddy_http_request_duration_seconds", ["route": label]))
+        series.withLock { table in
+            if !table[index].contains(where: { $0.status == status }) { table[index].append(resolved) }
+        }
         return resolved
     }
 }
