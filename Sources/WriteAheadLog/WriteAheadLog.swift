@@ -64,10 +64,16 @@ public final class WriteAheadLog: Sendable {
     private let committerDone = DispatchSemaphore(value: 0)
 
     /// Records encoded back to back, and their appenders.
+    /// An append's completion. A struct, not the bare closure: a closure kept in an array is stored
+    /// generically, wrapped in a reabstraction thunk (an allocation per append) on the way in.
+    private struct Waiter {
+        let complete: Completion
+    }
+
     private struct PendingGroup {
         var bytes: [UInt8] = []
         var lines = 0
-        var completions: [Completion] = []
+        var completions: [Waiter] = []
 
         /// Encodes one record at the end (in place: the group is not copied); returns its size.
         mutating func add(
@@ -76,7 +82,7 @@ public final class WriteAheadLog: Sendable {
             let start = bytes.count
             RecordFormat.encode(payload, lineCount: lineCount, appendedAt: appendedAt, into: &bytes)
             lines += lineCount
-            completions.append(completion)
+            completions.append(Waiter(complete: completion))
             return bytes.count - start
         }
 
@@ -191,7 +197,7 @@ public final class WriteAheadLog: Sendable {
         switch outcome {
         case .nothing: break
         case .queued: commits.withLock(wake: .one) { $0.requested = true }
-        case .completed(let group, let result): for completion in group.completions { completion(result) }
+        case .completed(let group, let result): for waiter in group.completions { waiter.complete(result) }
         }
     }
 
@@ -258,7 +264,7 @@ public final class WriteAheadLog: Sendable {
                 return ((), publish(group, at: at, in: &state))
             }
             let result = written.map { _ in () }
-            for completion in group.completions { completion(result) }
+            for waiter in group.completions { waiter.complete(result) }
         }
         committerDone.signal()
     }
@@ -395,7 +401,7 @@ public final class WriteAheadLog: Sendable {
             }
             return (state.closing, state.unflushed.values.flatMap(\.completions))
         }
-        for completion in abandoned { completion(.failure(.closed)) }
+        for waiter in abandoned { waiter.complete(.failure(.closed)) }
         guard !alreadyClosing else { return }
         commits.withLock(wake: .one) { $0.stopping = true }
         committerDone.wait()
