@@ -30,22 +30,26 @@ extension UnsafeRawBufferPointer {
     /// values: a word holds a byte below 0x20 or equal to 0x7F exactly when the two classic
     /// carry tricks below leave a high bit set; only such a word is looked at byte by byte (a tab).
     var containsControlCharacter: Bool {
+        guard count >= 8 else { return Self.holdsControlCharacter(self) }
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
+        let lastWord = count - 8
         var offset = 0
-        while offset + 8 <= count {
-            let word = loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        while true {
+            // The last word overlaps the one before it: no tail left to look at byte by byte.
+            let at = Swift.min(offset, lastWord)
+            let word = loadUnaligned(fromByteOffset: at, as: UInt64.self)
             let below0x20 = (word &- ones &* 0x20) & ~word & highs
             let delete = word ^ (ones &* 0x7f)
             let is0x7F = (delete &- ones) & ~delete & highs
             if below0x20 | is0x7F != 0,
-                Self.holdsControlCharacter(UnsafeRawBufferPointer(rebasing: self[offset..<offset + 8]))
+                Self.holdsControlCharacter(UnsafeRawBufferPointer(rebasing: self[at..<at + 8]))
             {
                 return true
             }
+            if at == lastWord { return false }
             offset += 8
         }
-        return Self.holdsControlCharacter(UnsafeRawBufferPointer(rebasing: self[offset...]))
     }
 
     private static func holdsControlCharacter(_ bytes: UnsafeRawBufferPointer) -> Bool {

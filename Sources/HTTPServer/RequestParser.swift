@@ -243,15 +243,18 @@ struct RequestParser {
         let bytes = UnsafeRawBufferPointer(rebasing: head[line])
         let first = bytes[0]  // a line of the head is never empty: the empty one ends it
         if first == .space || first == .tab { throw .bad("obsolete line folding in header") }
-        guard let colon = Self.first(.colon, in: bytes, from: 0) else {
-            throw refusal(.bad("header line without colon"), of: bytes)
-        }
-        guard colon > 0 else { throw .bad("malformed header name") }
-        // Iterated, not indexed or `allSatisfy`-ed: every byte of every header name passes here.
-        for byte in UnsafeRawBufferPointer(rebasing: bytes[..<colon]) where !byte.isTokenCharacter {
-            // includes whitespace before the colon (RFC 9112 §5.1)
+        // The name is the token characters up to the colon: one pass finds both, and the first
+        // byte that is not a token character must be the colon (whitespace before it included,
+        // RFC 9112 §5.1).
+        var colon = 0
+        while colon < bytes.count, bytes[colon].isTokenCharacter { colon += 1 }
+        guard colon < bytes.count, bytes[colon] == .colon else {
+            if Self.first(.colon, in: bytes, from: colon) == nil {
+                throw refusal(.bad("header line without colon"), of: bytes)
+            }
             throw refusal(.bad("malformed header name"), of: bytes)
         }
+        guard colon > 0 else { throw .bad("malformed header name") }
         var start = colon + 1
         var end = bytes.count
         while start < end, bytes[start] == .space || bytes[start] == .tab { start += 1 }

@@ -114,19 +114,23 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
         }
     }
 
-    /// The word-at-a-time check agrees with the byte-wise rule for every byte at every place in a
-    /// word and in the tail after the last whole word: tab and obs-text allowed, other controls and DEL not.
+    /// The word-at-a-time check agrees with the byte-wise rule for every byte at every place in
+    /// values of every length up to three words (shorter than a word, whole words, a last word
+    /// overlapping the one before): tab and obs-text allowed, other controls and DEL not.
     @Test func fieldValueControlCharactersAreFoundAtEveryPosition() {
         let isControl = { (byte: UInt8) in byte < 0x20 && byte != 0x09 || byte == 0x7f }
-        for byte in UInt8.min...UInt8.max {
-            for position in 0..<19 {
-                var value = [UInt8](repeating: UInt8(ascii: "a"), count: 19)
-                value[position] = byte
-                value[(position + 5) % 19] = 0x09
-                let found = value.withUnsafeBytes { $0.containsControlCharacter }
-                #expect(found == isControl(byte), "byte \(byte) at \(position)")
+        for length in 1...24 {
+            for byte in UInt8.min...UInt8.max {
+                for position in 0..<length {
+                    var value = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    value[(position + 5) % length] = 0x09
+                    value[position] = byte
+                    let found = value.withUnsafeBytes { $0.containsControlCharacter }
+                    #expect(found == isControl(byte), "byte \(byte) at \(position) of \(length)")
+                }
             }
         }
+        #expect(![UInt8]().withUnsafeBytes { $0.containsControlCharacter })
     }
 
     @Test func bareCarriageReturnInsideALineIsRefusedAsOne() {
@@ -193,6 +197,8 @@ private func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
         ("GET / HTTP/1.1\nHost: x\n\n", 400),
         ("GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: x\r\n: nameless\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: x\r\nNo-Colon\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: x\r\nX(A): 1\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\u{0}b\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
