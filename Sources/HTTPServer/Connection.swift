@@ -51,7 +51,7 @@ final class Connection {
         self.fd = fd
         self.id = id
         self.peer = peer
-        self.parser = RequestParser(limits: limits)
+        self.parser = RequestParser(limits: limits, peer: peer, memo: memo)
         self.timer = timer
     }
 

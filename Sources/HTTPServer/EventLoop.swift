@@ -274,9 +274,9 @@ final class EventLoop: @unchecked Sendable {
             switch consume result {
             case .failure(let error):
                 refuse(connection, error)
-            case .success(.complete(let request, let consumed)):
+            case .success(.complete(let request, let keepAlive, let consumed)):
                 connection.consume(consumed)
-                dispatch(request, on: connection)
+                dispatch(request, keepAlive: keepAlive, on: connection)
             case .success(.needMoreBytes):
                 if connection.unconsumedCount > 0 {
                     connection.timer.receiving(at: monotonicMilliseconds(), headComplete: connection.parser.head != nil)
@@ -330,12 +330,8 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Hands the request to the responder; an answer given before it returns is queued at once.
-    private func dispatch(_ parsed: consuming RequestParser.ParsedRequest, on connection: Connection) {
-        let request = HTTPRequest(
-            method: parsed.method, target: parsed.target, queryOffset: parsed.queryOffset, version: parsed.version,
-            headers: parsed.headers, body: parsed.body, remoteAddress: connection.peer, connectionMemo: connection.memo)
-        connection.phase = .awaitingResponse(
-            method: request.method, version: request.version, keepAlive: parsed.keepAlive)
+    private func dispatch(_ request: HTTPRequest, keepAlive: Bool, on connection: Connection) {
+        connection.phase = .awaitingResponse(method: request.method, version: request.version, keepAlive: keepAlive)
         connection.timer.dispatched()
         connection.continueSent = false
         let id = connection.id

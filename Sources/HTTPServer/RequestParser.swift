@@ -6,29 +6,16 @@ import Glibc
 /// request split at any byte parses the same. It refuses every ambiguity that lets two parsers
 /// disagree about where a request ends (the request-smuggling vectors) instead of guessing.
 struct RequestParser {
-    enum Step: Equatable {
+    enum Step {
         case needMoreBytes
-        case complete(ParsedRequest, consumed: Int)
+        /// A whole request, whether the client asked to keep the connection open after it, and how
+        /// many of the buffered bytes it took.
+        case complete(HTTPRequest, keepAlive: Bool, consumed: Int)
     }
 
-    struct ParsedRequest: Equatable {
-        var method: HTTPMethod
-        var target: String
-        /// Where the target's `?` is, in its UTF-8.
-        var queryOffset: Int?
-        var version: HTTPVersion
-        var headers: HTTPHeaders
-        var body: [UInt8]
-        /// Whether the client asked to keep the connection open after this request.
-        var keepAlive: Bool
-    }
-
-    struct Head: Equatable {
-        var method: HTTPMethod
-        var target: String
-        var queryOffset: Int?
-        var version: HTTPVersion
-        var headers: HTTPHeaders
+    /// A parsed head: the request it begins (the body still empty) and how to read the rest.
+    struct Head {
+        var request: HTTPRequest
         var framing: Framing
         var expectsContinue: Bool
         var keepAlive: Bool
@@ -40,6 +27,10 @@ struct RequestParser {
     }
 
     let limits: HTTPLimits
+    /// The connection's peer and memo, which every request it parses carries: the requests are
+    /// made here, whole, rather than copied field by field from a parsed form of their own.
+    let peer: String
+    let memo: ConnectionMemo
     /// The parsed head once the blank line has arrived.
     private(set) var head: Head?
     /// The kept head's length (0 while none is kept) and framing, apart from it: reading them
@@ -50,23 +41,29 @@ struct RequestParser {
     private var leadingBlankBytes = 0
     private var chunks = ChunkedBodyDecoder()
 
-    init(limits: HTTPLimits) { self.limits = limits }
+    init(limits: HTTPLimits, peer: String = "", memo: ConnectionMemo = ConnectionMemo()) {
+        self.limits = limits
+        self.peer = peer
+        self.memo = memo
+    }
 
     mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) -> Step {
         if headLength == 0 {
             guard let end = try findEndOfHead(bytes) else { return .needMoreBytes }
-            let parsed = try Self.parseHead(
-                UnsafeRawBufferPointer(rebasing: bytes[leadingBlankBytes..<end]), limits: limits)
+            // Taken apart as a tuple: each part moves on, where a struct's fields would be copied.
+            let (request, framing, expectsContinue, keepAlive) = try parseHead(
+                UnsafeRawBufferPointer(rebasing: bytes[leadingBlankBytes..<end]))
             // The usual request arrives whole, body and all: it is answered without the head ever
             // being kept (storing, copying out and clearing it cost ~700 instructions a request).
-            if case .length(let length) = parsed.framing, bytes.count - end >= length {
+            if case .length(let length) = framing, bytes.count - end >= length {
                 // Starting over is resetting the scan: no head was kept and no chunk decoded.
                 scanOffset = 0
                 leadingBlankBytes = 0
-                return Self.complete(parsed, body: Array(bytes[end..<end + length]), consumed: end + length)
+                return Self.complete(
+                    request, body: Array(bytes[end..<end + length]), keepAlive: keepAlive, consumed: end + length)
             }
-            framing = parsed.framing
-            head = parsed
+            self.framing = framing
+            head = Head(request: request, framing: framing, expectsContinue: expectsContinue, keepAlive: keepAlive)
             headLength = end
         }
         switch framing {
@@ -85,19 +82,19 @@ struct RequestParser {
         }
     }
 
-    /// The kept head moves into the request (taken, not copied), and the parser starts over.
+    /// The kept head's request takes the body (the head taken, not copied), and the parser starts over.
     private mutating func startOver(body: [UInt8], consumed: Int) -> Step {
         let head = head.take()!
-        self = RequestParser(limits: limits)
-        return Self.complete(head, body: body, consumed: consumed)
+        self = RequestParser(limits: limits, peer: peer, memo: memo)
+        return Self.complete(head.request, body: body, keepAlive: head.keepAlive, consumed: consumed)
     }
 
-    private static func complete(_ head: consuming Head, body: [UInt8], consumed: Int) -> Step {
-        .complete(
-            ParsedRequest(
-                method: head.method, target: head.target, queryOffset: head.queryOffset, version: head.version,
-                headers: head.headers, body: body, keepAlive: head.keepAlive),
-            consumed: consumed)
+    /// The request, its body added, handed on whole (owned here, so it moves into the step).
+    private static func complete(
+        _ request: consuming HTTPRequest, body: [UInt8], keepAlive: Bool, consumed: Int
+    ) -> Step {
+        request.body = body
+        return .complete(request, keepAlive: keepAlive, consumed: consumed)
     }
 
     /// Finds the blank line ending the head, enforcing line endings and size limits on the way.
@@ -132,7 +129,9 @@ struct RequestParser {
         return nil
     }
 
-    static func parseHead(_ bytes: UnsafeRawBufferPointer, limits: HTTPLimits) throws(HTTPParseError) -> Head {
+    func parseHead(
+        _ bytes: UnsafeRawBufferPointer
+    ) throws(HTTPParseError) -> (HTTPRequest, Framing, expectsContinue: Bool, keepAlive: Bool) {
         if bytes.count > limits.maxHeadBytes {
             throw HTTPParseError(status: .headersTooLarge, reason: "request head too large")
         }
@@ -140,12 +139,12 @@ struct RequestParser {
         // line ending the head.
         var lineStart = 0
         func nextLine() -> Range<Int>? {
-            guard let end = first(.lf, in: bytes, from: lineStart), end - 1 > lineStart else { return nil }
+            guard let end = Self.first(.lf, in: bytes, from: lineStart), end - 1 > lineStart else { return nil }
             defer { lineStart = end + 1 }
             return lineStart..<end - 1
         }
         guard let requestLine = nextLine() else { throw .bad("missing request line") }
-        let (method, target, queryOffset, version) = try parseRequestLine(
+        let (method, target, queryOffset, version) = try Self.parseRequestLine(
             UnsafeRawBufferPointer(rebasing: bytes[requestLine]))
         var spans: [HTTPHeaders.Span] = []
         spans.reserveCapacity(8)
@@ -154,19 +153,22 @@ struct RequestParser {
             if spans.count == limits.maxHeaderCount {
                 throw HTTPParseError(status: .headersTooLarge, reason: "too many header fields")
             }
-            let field = try parseHeaderLine(in: bytes, line)
+            let field = try Self.parseHeaderLine(in: bytes, line)
             control.note(
                 name: UnsafeRawBufferPointer(rebasing: bytes[field.name]),
                 value: UnsafeRawBufferPointer(rebasing: bytes[field.value]))
             spans.append(field)
         }
         // The fields stay bytes (one copy of the head) until a handler asks for one.
-        return Head(
-            method: method, target: target, queryOffset: queryOffset, version: version,
-            headers: HTTPHeaders(head: Array(bytes), spans: spans),
-            framing: try control.framing(version: version, limits: limits),
+        return (
+            HTTPRequest(
+                method: method, target: target, queryOffset: queryOffset, version: version,
+                headers: HTTPHeaders(head: Array(bytes), spans: spans), body: [], remoteAddress: peer,
+                connectionMemo: memo),
+            try control.framing(version: version, limits: limits),
             expectsContinue: try control.expectsContinue(version: version),
-            keepAlive: control.keepAlive(version: version))
+            keepAlive: control.keepAlive(version: version)
+        )
     }
 
     /// The offset of the first `byte` in `bytes[start..<end]` (memchr), nil when there is none.

@@ -17,7 +17,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             while true {
                 do {
                     let step = try buffer.withUnsafeBytes { try parser.parse($0) }
-                    guard case .complete(let request, let consumed) = step else { break }
+                    guard case .complete(let request, _, let consumed) = step else { break }
                     results.append(
                         "\(request.method.rawValue) \(request.target) \(request.headers.count) \(request.body.count)"
                     )
