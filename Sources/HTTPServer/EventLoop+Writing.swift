@@ -68,7 +68,7 @@ extension EventLoop {
 
     func sweep(_ now: UInt64) {
         assertOnLoopThread()
-        for connection in Array(connections.values) {
+        for connection in connections.all {
             connection.releaseEmptyInput()
             let closing: Bool
             switch connection.phase {
@@ -105,7 +105,7 @@ extension EventLoop {
 
     func close(_ connection: Connection) {
         assertOnLoopThread()
-        guard connections.removeValue(forKey: connection.id) != nil else { return }
+        guard connections.remove(connection) else { return }
         connection.isClosed = true
         Glibc.close(connection.fd)
         gate.release()

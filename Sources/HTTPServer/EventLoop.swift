@@ -30,8 +30,7 @@ final class EventLoop: @unchecked Sendable {
     private let epoll: EpollSet
     private let inbox = Mutex(Inbox())
 
-    @exclusivity(unchecked) var connections: [UInt64: Connection] = [:]
-    private var nextID: UInt64 = 2
+    @exclusivity(unchecked) var connections = ConnectionTable()
     @exclusivity(unchecked) var writer = ResponseWriter()
     var draining = false
     private var drainDeadline = UInt64.max
@@ -131,7 +130,7 @@ final class EventLoop: @unchecked Sendable {
             LogBatch.flush()
             if draining && (connections.isEmpty || now >= drainDeadline) { break }
         }
-        for connection in Array(connections.values) { close(connection) }
+        for connection in connections.all { close(connection) }
     }
 
     private func acceptPending() {
@@ -155,9 +154,8 @@ final class EventLoop: @unchecked Sendable {
                 continue
             }
             let connection = Connection(
-                fd: fd, id: nextID, peer: peer, limits: limits,
+                fd: fd, id: connections.nextID(for: fd), peer: peer, limits: limits,
                 timer: ConnectionTimer(timeouts: timeouts, acceptedAt: monotonicMilliseconds()))
-            nextID += 1
             do {
                 try epoll.add(
                     fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue,
@@ -168,7 +166,7 @@ final class EventLoop: @unchecked Sendable {
                 gate.release()
                 continue
             }
-            connections[connection.id] = connection
+            connections.insert(connection)
             metrics.increment("http_server_connections_total")
             metrics.set("http_server_open_connections", to: Double(gate.count))
         }
@@ -200,7 +198,7 @@ final class EventLoop: @unchecked Sendable {
         drainDeadline = monotonicMilliseconds() + configuration.shutdownGracePeriod.milliseconds
         epoll.remove(listener.fd)
         listener.release()
-        for connection in Array(connections.values) where Self.isIdle(connection) { close(connection) }
+        for connection in connections.all where Self.isIdle(connection) { close(connection) }
     }
 
     private static func isIdle(_ connection: Connection) -> Bool {
