@@ -28,8 +28,16 @@ public final class WriteAheadLog: Sendable {
         var segmentEnds: [UInt64: Int] = [:]
         /// The segment appends go to, as far as readers know.
         var writeSegment: UInt64
-        /// Records appended but not yet flushed, per appending thread.
-        var unflushed: [pthread_t: PendingGroup] = [:]
+        /// Records appended but not yet flushed, per appending thread: a short list (a thread per
+        /// event loop, and workers that append and wait), looked along rather than hashed.
+        var unflushed: [ThreadGroup] = []
+
+        /// Where `thread`'s unflushed records are, a place made for them if it has none.
+        mutating func unflushedIndex(of thread: pthread_t) -> Int {
+            if let index = unflushed.firstIndex(where: { $0.thread == thread }) { return index }
+            unflushed.append(ThreadGroup(thread: thread))
+            return unflushed.count - 1
+        }
         var unflushedBytes = 0
         /// Flushed records waiting for the committer (fsync on).
         var queued = PendingGroup()
@@ -68,6 +76,12 @@ public final class WriteAheadLog: Sendable {
     /// generically, wrapped in a reabstraction thunk (an allocation per append) on the way in.
     private struct Waiter {
         let complete: Completion
+    }
+
+    /// One thread's records not yet flushed.
+    private struct ThreadGroup {
+        let thread: pthread_t
+        var group = PendingGroup()
     }
 
     private struct PendingGroup {
@@ -154,7 +168,7 @@ public final class WriteAheadLog: Sendable {
         let thread = pthread_self()
         let refused = shared.withLock { state -> WriteAheadLogError? in
             if let refused = refusal(adding: RecordFormat.headerBytes + payload.count, to: state) { return refused }
-            state.unflushedBytes += state.unflushed[thread, default: PendingGroup()].add(
+            state.unflushedBytes += state.unflushed[state.unflushedIndex(of: thread)].group.add(
                 payload, lineCount: lineCount, appendedAt: Self.wallClockMilliseconds(), completion: completion)
             return nil
         }
@@ -181,7 +195,10 @@ public final class WriteAheadLog: Sendable {
         // With fsync off the write happens under `shared`'s lock: concurrent flushes then reach the
         // file in the order they publish, so a segment's readable end only ever grows.
         let outcome = shared.update { state -> (FlushOutcome, Wake) in
-            guard let group = state.unflushed.removeValue(forKey: thread) else { return (.nothing, .none) }
+            guard let index = state.unflushed.firstIndex(where: { $0.thread == thread }) else {
+                return (.nothing, .none)
+            }
+            let group = state.unflushed.remove(at: index).group
             state.unflushedBytes -= group.bytes.count
             if state.closing { return (.completed(group, .failure(.closed)), .none) }
             if configuration.fsync {
@@ -396,10 +413,10 @@ public final class WriteAheadLog: Sendable {
         let (alreadyClosing, abandoned) = shared.withLock(wake: .all) { state in
             defer {
                 state.closing = true
-                state.unflushed = [:]
+                state.unflushed = []
                 state.unflushedBytes = 0
             }
-            return (state.closing, state.unflushed.values.flatMap(\.completions))
+            return (state.closing, state.unflushed.flatMap(\.group.completions))
         }
         for waiter in abandoned { waiter.complete(.failure(.closed)) }
         guard !alreadyClosing else { return }
