@@ -2,9 +2,10 @@
 /// (`PLANTBUDDY_SENSORS`), so a new sensor needs no code change.
 public struct SensorCatalog: Sendable, Equatable {
     public let measurements: [String: String]
-    /// The same, keyed by a code's two bytes: every device line is looked up here, and an integer
-    /// key needs neither a String for the code nor String hashing.
-    private let byCode: [UInt16: String]
+    /// The same, by a code's two letters (`A`–`Z`, as configured codes are) as an index into a table
+    /// of all 676 codes: every device line is looked up here, and indexing needs neither a String
+    /// for the code nor hashing.
+    private let byCode: [String?]
 
     public static let standard = SensorCatalog(unchecked: [
         "LI": "light", "HU": "humidity", "ST": "soil_temp", "AT": "air_temp", "SM": "soil_moisture",
@@ -15,16 +16,20 @@ public struct SensorCatalog: Sendable, Equatable {
         byCode = Self.index(measurements)
     }
 
-    private static func index(_ measurements: [String: String]) -> [UInt16: String] {
-        var byCode: [UInt16: String] = [:]
+    private static func index(_ measurements: [String: String]) -> [String?] {
+        var byCode = [String?](repeating: nil, count: 26 * 26)
         for (code, name) in measurements {
             let bytes = Array(code.utf8)
-            if bytes.count == 2 { byCode[key(bytes[0], bytes[1])] = name }
+            if bytes.count == 2, let slot = slot(bytes[0], bytes[1]) { byCode[slot] = name }
         }
         return byCode
     }
 
-    private static func key(_ first: UInt8, _ second: UInt8) -> UInt16 { UInt16(first) << 8 | UInt16(second) }
+    private static func slot(_ first: UInt8, _ second: UInt8) -> Int? {
+        let letters = UInt8(ascii: "A")...UInt8(ascii: "Z")
+        guard letters.contains(first), letters.contains(second) else { return nil }
+        return Int(first - UInt8(ascii: "A")) * 26 + Int(second - UInt8(ascii: "A"))
+    }
 
     /// Parses `SM=soil_moisture,LI=light,…`.
     public init(parsing text: String) throws(ConfigurationError) {
@@ -50,7 +55,7 @@ public struct SensorCatalog: Sendable, Equatable {
     public func measurement(for code: String) -> String? { measurements[code] }
 
     /// The measurement for a code as a device line carries it: two bytes.
-    func measurement(code first: UInt8, _ second: UInt8) -> String? { byCode[Self.key(first, second)] }
+    func measurement(code first: UInt8, _ second: UInt8) -> String? { Self.slot(first, second).flatMap { byCode[$0] } }
 
     public var description: String {
         measurements.keys.sorted().map { "\($0)=\(measurements[$0]!)" }.joined(separator: ",")
