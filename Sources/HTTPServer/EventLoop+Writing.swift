@@ -22,7 +22,7 @@ extension EventLoop {
             if sent > 0 {
                 continue
             } else if errno == EAGAIN || errno == EWOULDBLOCK {
-                connection.timer.awaitingClientReading(at: monotonicMilliseconds())
+                connection.timer.awaitingClientReading(at: MonotonicClock.milliseconds())
                 return false
             } else if errno != EINTR {
                 close(connection)
@@ -33,7 +33,7 @@ extension EventLoop {
         case .closing:
             shutdown(connection.fd, Int32(SHUT_WR))
             connection.phase = .lingering
-            connection.timer.lingering(at: monotonicMilliseconds())
+            connection.timer.lingering(at: MonotonicClock.milliseconds())
             discardInput(connection)
             return false
         case .reading:
@@ -42,7 +42,7 @@ extension EventLoop {
                 return false
             }
             if wroteSomething && connection.unconsumedCount == 0 {
-                connection.timer.idle(at: monotonicMilliseconds())
+                connection.timer.idle(at: MonotonicClock.milliseconds())
             }
             return true
         case .awaitingResponse:

@@ -101,7 +101,7 @@ final class EventLoop: @unchecked Sendable {
         LogBatch.begin()  // this thread's log lines leave once a round
         defer { LogBatch.flush() }
         var events = [epoll_event](repeating: epoll_event(), count: 256)
-        var nextSweep = monotonicMilliseconds() + UInt64(tickMilliseconds)
+        var nextSweep = MonotonicClock.milliseconds() + UInt64(tickMilliseconds)
         while true {
             let count = epoll_wait(epoll.fd, &events, Int32(events.count), tickMilliseconds)
             if count < 0 && errno != EINTR {
@@ -122,7 +122,7 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             finishBatch()
-            let now = monotonicMilliseconds()
+            let now = MonotonicClock.milliseconds()
             if now >= nextSweep {
                 sweep(now)
                 nextSweep = now + UInt64(tickMilliseconds)
@@ -155,7 +155,7 @@ final class EventLoop: @unchecked Sendable {
             }
             let connection = Connection(
                 fd: fd, id: connections.nextID(for: fd), peer: peer, limits: limits,
-                timer: ConnectionTimer(timeouts: timeouts, acceptedAt: monotonicMilliseconds()))
+                timer: ConnectionTimer(timeouts: timeouts, acceptedAt: MonotonicClock.milliseconds()))
             do {
                 try epoll.add(
                     fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue,
@@ -195,7 +195,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func startDraining() {
         draining = true
-        drainDeadline = monotonicMilliseconds() + configuration.shutdownGracePeriod.milliseconds
+        drainDeadline = MonotonicClock.milliseconds() + configuration.shutdownGracePeriod.milliseconds
         epoll.remove(listener.fd)
         listener.release()
         for connection in connections.all where Self.isIdle(connection) { close(connection) }
@@ -277,7 +277,8 @@ final class EventLoop: @unchecked Sendable {
                 dispatch(request, keepAlive: keepAlive, on: connection)
             case .success(.needMoreBytes):
                 if connection.unconsumedCount > 0 {
-                    connection.timer.receiving(at: monotonicMilliseconds(), headComplete: connection.parser.head != nil)
+                    connection.timer.receiving(
+                        at: MonotonicClock.milliseconds(), headComplete: connection.parser.head != nil)
                 }
                 if let head = connection.parser.head {
                     if head.expectsContinue && !connection.continueSent {

@@ -83,13 +83,6 @@ enum Socket {
     }
 }
 
-/// Milliseconds on the monotonic clock, for deadlines that wall-clock jumps cannot move.
-func monotonicMilliseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
-}
-
 extension Duration {
     var milliseconds: UInt64 {
         let (seconds, attoseconds) = components

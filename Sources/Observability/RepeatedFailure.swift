@@ -29,7 +29,7 @@ public final class RepeatedFailure: Sendable {
 
     /// One occurrence. The first is logged with `fields`; later ones are counted, and the first
     /// after each `interval` logs how many there were, with its own `fields`.
-    public func record(_ fields: KeyValuePairs<String, String>, now: UInt64 = RepeatedFailure.now()) {
+    public func record(_ fields: KeyValuePairs<String, String>, now: UInt64 = MonotonicClock.nanoseconds()) {
         let line: (repeats: Int, seconds: UInt64)? = window.withLock { window in
             if !active.load(ordering: .relaxed) {
                 active.store(true, ordering: .relaxed)
@@ -57,12 +57,5 @@ public final class RepeatedFailure: Sendable {
         }
         guard let repeats else { return }
         logger.log(.info, message + ": cleared", [("unlogged_repeats", String(repeats))])
-    }
-
-    /// Monotonic nanoseconds.
-    public static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 }

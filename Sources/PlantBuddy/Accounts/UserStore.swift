@@ -2,6 +2,7 @@ public import Foundation
 import Glibc
 import Hashing
 import InfluxClient
+import Observability
 import Synchronization
 
 /// The users file (`users.json` in the data directory).
@@ -180,7 +181,7 @@ public final class UserStore: Sendable {
     /// it (its link count drops to 0), and an edit in place changes its size or time. Only then is
     /// the path looked up and the file read again.
     private func reloadIfChanged() {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = MonotonicClock.nanoseconds()
         let current = snapshot.withLock { snapshot -> Bool in
             if snapshot.changes == nil { snapshot.changes = ChangeCounter(path: changesPath) }
             let count = snapshot.changes?.current

@@ -1,4 +1,3 @@
-import Dispatch
 import HTTPServer
 import Observability
 import Synchronization
@@ -27,14 +26,14 @@ final class RequestObserver: HTTPResponder {
     }
 
     func respond(to request: HTTPRequest, reply: HTTPReply) {
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = MonotonicClock.nanoseconds()
         let method = request.method.rawValue
         let peer = request.remoteAddress
         let route = router.route(for: request)
         router.respond(
             to: request, on: route,
             reply: reply.observing { [self] response in
-                let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
+                let nanoseconds = MonotonicClock.nanoseconds() - started
                 let seconds = Double(nanoseconds) / 1e9
                 // A 404 is counted as unmatched whoever answered it: paths are not a label's values.
                 let matched = response.status.code == 404 ? nil : route

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import InfluxClient
 import Observability
@@ -202,9 +201,9 @@ struct ReadingsSource: Sendable {
 
     /// Runs the query, logging its text and how long it took, answer read, at debug level.
     private func timed<Result>(_ query: String, _ run: () throws(InfluxError) -> Result) throws(InfluxError) -> Result {
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = MonotonicClock.nanoseconds()
         let result = try run()
-        let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
+        let nanoseconds = MonotonicClock.nanoseconds() - started
         logger.debug("influx query", ["duration_ms": RequestObserver.milliseconds(nanoseconds), "query": query])
         return result
     }
