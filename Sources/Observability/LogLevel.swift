@@ -4,7 +4,10 @@ import Glibc
 public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
     case debug, info, warning, error
 
-    public var name: String {
+    public var name: String { label.description }
+
+    /// The name as the compiler stores it: every log line is formatted with it.
+    var label: StaticString {
         switch self {
         case .debug: "debug"
         case .info: "info"

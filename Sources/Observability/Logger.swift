@@ -58,11 +58,11 @@ public struct Logger: Sendable {
     private static func format(
         _ level: LogLevel, _ message: String, _ fields: [(String, String)], into line: inout [UInt8]
     ) {
-        line += "ts=".utf8
+        append("ts=", to: &line)
         appendTimestamp(to: &line)
-        line += " level=".utf8
-        line += level.name.utf8
-        line += " msg=".utf8
+        append(" level=", to: &line)
+        append(level.label, to: &line)
+        append(" msg=", to: &line)
         appendLogfmt(message, to: &line)
         for (key, value) in fields {
             line.append(UInt8(ascii: " "))
@@ -71,6 +71,11 @@ public struct Logger: Sendable {
             line.append(UInt8(ascii: "="))
             appendLogfmt(value, to: &line)
         }
+    }
+
+    /// A fixed piece of the line, copied from where the compiler put it (cheaper than a String's).
+    private static func append(_ text: StaticString, to line: inout [UInt8]) {
+        line.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// Quotes a value when logfmt requires it and escapes anything that could forge a new line or field.
