@@ -50,7 +50,7 @@ struct RequestParser {
     mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) -> Step {
         if headLength == 0 {
             guard let end = try findEndOfHead(bytes) else { return .needMoreBytes }
-            // Taken apart as a tuple: each part moves on, where a struct's fields would be copied.
+            // The head in its parts: the request goes on alone when the whole request is here.
             let (request, framing, expectsContinue, keepAlive) = try parseHead(
                 UnsafeRawBufferPointer(rebasing: bytes[leadingBlankBytes..<end]))
             // The usual request arrives whole, body and all: it is answered without the head ever
