@@ -128,8 +128,10 @@ import Testing
     /// found by their names, which `top -H` and `perf` show too.
     @Test func theForwarderGivesWayToTheThreadsAnsweringRequests() throws {
         try withGateway(scratch: "scheduling") { gateway in
-            try waitUntil("the forwarder thread runs") {
+            // Both threads are named as they start, in no set order.
+            try waitUntil("the forwarder and the first event loop run") {
                 ThreadScheduling.named("forwarder", in: gateway.processID) != nil
+                    && ThreadScheduling.named("http-io-0", in: gateway.processID) != nil
             }
             let forwarder = try #require(ThreadScheduling.named("forwarder", in: gateway.processID))
             let loop = try #require(ThreadScheduling.named("http-io-0", in: gateway.processID))
