@@ -16,13 +16,13 @@ struct ConnectionTable {
 
     /// The open connection with this id, if any. Ids below 2^32 (the loop's own epoll tags) find none.
     subscript(id: UInt64) -> Connection? {
-        let slot = Int(id & 0xffff_ffff)
+        let slot = Self.slot(of: id)
         guard slot < byDescriptor.count, let connection = byDescriptor[slot], connection.id == id else { return nil }
         return connection
     }
 
     mutating func insert(_ connection: Connection) {
-        let slot = Int(connection.id & 0xffff_ffff)
+        let slot = Self.slot(of: connection.id)
         if slot >= byDescriptor.count {
             byDescriptor += repeatElement(nil, count: slot + 1 - byDescriptor.count)
         }
@@ -33,12 +33,15 @@ struct ConnectionTable {
     /// Whether the connection was open here (it is not any more).
     mutating func remove(_ connection: Connection) -> Bool {
         guard self[connection.id] != nil else { return false }
-        byDescriptor[Int(connection.id & 0xffff_ffff)] = nil
+        byDescriptor[Self.slot(of: connection.id)] = nil
         count -= 1
         return true
     }
 
     var isEmpty: Bool { count == 0 }
+
+    /// The descriptor an id carries.
+    private static func slot(of id: UInt64) -> Int { Int(id & 0xffff_ffff) }
 
     /// The open connections, for a pass over all of them that may close some.
     var all: [Connection] { byDescriptor.compactMap { $0 } }

@@ -17,8 +17,9 @@ public enum LineProtocol {
 
     /// The same for tags and fields already in byte order of their keys: for callers that write
     /// many points of one shape and need not build a `Point` (and its dictionaries) for each.
-    /// Spans, so they may live on the caller's stack (an `InlineArray`): two arrays a device
-    /// request were ~1,000 of its ~30,000 instructions (bench/README.md, eleventh session).
+    /// Spans, so they may live on the caller's stack (an `InlineArray`): two arrays a point were
+    /// ~1,000 of a device request's ~30,000 instructions when device lines were encoded so
+    /// (bench/README.md, eleventh session; they now use `SeriesPrefix`).
     public static func encode(
         measurement: String, sortedTags: Span<(key: String, value: String)>,
         sortedFields: Span<(key: String, value: FieldValue)>, timestamp: Int64?, into output: inout [UInt8]

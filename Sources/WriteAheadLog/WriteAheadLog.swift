@@ -31,13 +31,6 @@ public final class WriteAheadLog: Sendable {
         /// Records appended but not yet flushed, per appending thread: a short list (a thread per
         /// event loop, and workers that append and wait), looked along rather than hashed.
         var unflushed: [ThreadGroup] = []
-
-        /// Where `thread`'s unflushed records are, a place made for them if it has none.
-        mutating func unflushedIndex(of thread: pthread_t) -> Int {
-            if let index = unflushed.firstIndex(where: { $0.thread == thread }) { return index }
-            unflushed.append(ThreadGroup(thread: thread))
-            return unflushed.count - 1
-        }
         var unflushedBytes = 0
         /// Flushed records waiting for the committer (fsync on).
         var queued = PendingGroup()
@@ -56,6 +49,21 @@ public final class WriteAheadLog: Sendable {
         /// Time the committer spent in write + fdatasync: with `syncs`, the disk's time per sync
         /// under the load the log really has.
         var syncNanoseconds: UInt64 = 0
+
+        /// Where `thread`'s unflushed records are, a place made for them if it has none.
+        mutating func unflushedIndex(of thread: pthread_t) -> Int {
+            if let index = unflushed.firstIndex(where: { $0.thread == thread }) { return index }
+            unflushed.append(ThreadGroup(thread: thread))
+            return unflushed.count - 1
+        }
+
+        /// `thread`'s unflushed records, taken out (nil if it appended none since its last flush).
+        mutating func takeUnflushed(of thread: pthread_t) -> PendingGroup? {
+            guard let index = unflushed.firstIndex(where: { $0.thread == thread }) else { return nil }
+            let group = unflushed.remove(at: index).group
+            unflushedBytes -= group.bytes.count
+            return group
+        }
     }
 
     /// The committer's wake-ups, apart from `shared` so appends never wake the reader needlessly.
@@ -71,7 +79,6 @@ public final class WriteAheadLog: Sendable {
     private let checkpoint: CheckpointFile
     private let committerDone = DispatchSemaphore(value: 0)
 
-    /// Records encoded back to back, and their appenders.
     /// An append's completion. A struct, not the bare closure: a closure kept in an array is stored
     /// generically, wrapped in a reabstraction thunk (an allocation per append) on the way in.
     private struct Waiter {
@@ -84,6 +91,7 @@ public final class WriteAheadLog: Sendable {
         var group = PendingGroup()
     }
 
+    /// Records encoded back to back, and their appenders.
     private struct PendingGroup {
         var bytes: [UInt8] = []
         var lines = 0
@@ -195,11 +203,7 @@ public final class WriteAheadLog: Sendable {
         // With fsync off the write happens under `shared`'s lock: concurrent flushes then reach the
         // file in the order they publish, so a segment's readable end only ever grows.
         let outcome = shared.update { state -> (FlushOutcome, Wake) in
-            guard let index = state.unflushed.firstIndex(where: { $0.thread == thread }) else {
-                return (.nothing, .none)
-            }
-            let group = state.unflushed.remove(at: index).group
-            state.unflushedBytes -= group.bytes.count
+            guard let group = state.takeUnflushed(of: thread) else { return (.nothing, .none) }
             if state.closing { return (.completed(group, .failure(.closed)), .none) }
             if configuration.fsync {
                 state.queued.add(group)

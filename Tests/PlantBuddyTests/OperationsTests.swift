@@ -50,6 +50,8 @@ import Testing
         let cases: [(UInt64, String)] = [
             (0, "0.00"), (4_999, "0.00"), (5_000, "0.01"), (99_994_999, "99.99"), (99_995_000, "100.00"),
             (1_234_567, "1.23"), (12_345_678_901, "12345.68"), (3_600_000_000_000, "3600000.00"),
+            // The longest text a String holds inline (15 bytes), and the first one past it.
+            (999_999_999_999_990_000, "999999999999.99"), (1_000_000_000_000_000_000, "1000000000000.00"),
         ]
         for (nanoseconds, text) in cases { #expect(RequestObserver.milliseconds(nanoseconds) == text) }
     }
