@@ -28,7 +28,7 @@ let package = Package(
         // Always optimised: password hashing runs hundreds of thousands of rounds, even in debug builds.
         .target(name: "Hashing", swiftSettings: strict + [.unsafeFlags(["-O"])]),
         .target(name: "HTTPServer", dependencies: ["CSystemLinux", "Locking", "Observability"], swiftSettings: strict),
-        .target(name: "CurlClient", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "CurlClient", dependencies: ["CCurl", "CSystemLinux"], swiftSettings: strict),
         .target(name: "InfluxClient", dependencies: ["CurlClient", "CZlib"], swiftSettings: strict),
         .target(name: "WriteAheadLog", dependencies: ["Locking"], swiftSettings: strict),
         .target(name: "SVGChart", swiftSettings: strict),

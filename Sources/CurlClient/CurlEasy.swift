@@ -1,16 +1,15 @@
 internal import CCurl
 
-/// libcurl must be initialised once per process, before any thread uses it.
-private let curlGlobalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
-
 /// One curl easy handle. Reused across requests so connections stay open (curl keeps a
 /// per-handle connection cache). Used by one thread at a time: the pool hands it out exclusively.
 final class CurlEasy: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     let configuration: CurlClientConfiguration
+    /// libcurl must be initialised once per process, before any thread uses it.
+    static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
     init(configuration: CurlClientConfiguration) throws(CurlError) {
-        _ = curlGlobalInit
+        _ = Self.globalInit
         guard let handle = curl_easy_init() else { throw .initFailed }
         self.handle = handle
         self.configuration = configuration
@@ -23,43 +22,32 @@ final class CurlEasy: @unchecked Sendable {
     func perform(
         _ request: HTTPClientRequest, onBody: ((UnsafeRawBufferPointer) -> Bool)? = nil
     ) throws(CurlError) -> HTTPClientResponse {
-        curl_easy_reset(handle)  // clears options, keeps the connection cache
-        let sink = TransferSink(limit: configuration.maxResponseBytes, onBody: onBody)
-        var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
-        // An empty Expect stops curl from waiting for 100-continue before larger bodies.
-        for (name, value) in request.headers + [("Expect", "")] {
-            headerList = curl_slist_append(headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
-        }
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        let code = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
-            request.body.withUnsafeBytes { body -> CURLcode in
-                let setup = configure(
-                    request, body: body, headers: headerList, sink: sink, errors: errorPointer.baseAddress!)
-                guard setup == CURLE_OK else { return setup }
-                return withExtendedLifetime(sink) { curl_easy_perform(handle) }
-            }
-        }
-        if sink.exceededLimit { throw .responseTooLarge(limit: configuration.maxResponseBytes) }
-        if sink.aborted { throw .aborted }
-        guard code == CURLE_OK else {
-            let detail = cText(errorBuffer)
-            let message = detail.isEmpty ? String(validatingCString: curl_easy_strerror(code)) ?? "curl error" : detail
-            throw .transfer(code: Int(code.rawValue), message: message)
-        }
-        var status = 0
-        _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPClientResponse(status: status, headers: sink.headers, body: sink.body)
+        let transfer = try begin(request, onBody: onBody)
+        return try transfer.finish(withExtendedLifetime(transfer) { curl_easy_perform(handle) })
     }
 
-    private func configure(
-        _ request: HTTPClientRequest, body: UnsafeRawBufferPointer, headers: UnsafeMutablePointer<curl_slist>?,
-        sink: TransferSink, errors: UnsafeMutablePointer<CChar>
-    ) -> CURLcode {
-        let context = Unmanaged.passUnretained(sink).toOpaque()
+    /// Sets the handle up for the request; the returned transfer holds what curl reads from until
+    /// the request is done (`perform` here, or a `CurlMulti`).
+    func begin(
+        _ request: HTTPClientRequest, onBody: ((UnsafeRawBufferPointer) -> Bool)? = nil
+    ) throws(CurlError) -> CurlTransfer {
+        curl_easy_reset(handle)  // clears options, keeps the connection cache
+        let transfer = CurlTransfer(
+            easy: self, sink: TransferSink(limit: configuration.maxResponseBytes, onBody: onBody), body: request.body)
+        // An empty Expect stops curl from waiting for 100-continue before larger bodies.
+        for (name, value) in request.headers + [("Expect", "")] {
+            transfer.headerList = curl_slist_append(transfer.headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
+        }
+        let code = configure(request, transfer)
+        guard code == CURLE_OK else { throw transfer.failure(code) }
+        return transfer
+    }
+
+    private func configure(_ request: HTTPClientRequest, _ transfer: CurlTransfer) -> CURLcode {
+        let sink = Unmanaged.passUnretained(transfer.sink).toOpaque()
         let steps: [() -> CURLcode] =
             [
-                { ccurl_setopt_pointer(self.handle, CURLOPT_ERRORBUFFER, errors) },
+                { ccurl_setopt_pointer(self.handle, CURLOPT_ERRORBUFFER, transfer.errorBuffer) },
                 { ccurl_setopt_string(self.handle, CURLOPT_URL, request.url) },
                 { ccurl_setopt_string(self.handle, CURLOPT_PROTOCOLS_STR, "http,https") },
                 { ccurl_setopt_long(self.handle, CURLOPT_NOSIGNAL, 1) },
@@ -77,12 +65,12 @@ final class CurlEasy: @unchecked Sendable {
                 // per pooled handle.
                 { ccurl_setopt_long(self.handle, CURLOPT_BUFFERSIZE, 1024 * 1024) },
                 { ccurl_setopt_string(self.handle, CURLOPT_USERAGENT, self.configuration.userAgent) },
-                { ccurl_setopt_slist(self.handle, CURLOPT_HTTPHEADER, headers) },
-                { ccurl_setopt_pointer(self.handle, CURLOPT_WRITEDATA, context) },
+                { ccurl_setopt_slist(self.handle, CURLOPT_HTTPHEADER, transfer.headerList) },
+                { ccurl_setopt_pointer(self.handle, CURLOPT_WRITEDATA, sink) },
                 { ccurl_setopt_data_fn(self.handle, CURLOPT_WRITEFUNCTION, curlBodyCallback) },
-                { ccurl_setopt_pointer(self.handle, CURLOPT_HEADERDATA, context) },
+                { ccurl_setopt_pointer(self.handle, CURLOPT_HEADERDATA, sink) },
                 { ccurl_setopt_data_fn(self.handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback) },
-            ] + methodSteps(request, body: body)
+            ] + methodSteps(request, transfer)
         for step in steps {
             let code = step()
             if code != CURLE_OK { return code }
@@ -90,30 +78,67 @@ final class CurlEasy: @unchecked Sendable {
         return CURLE_OK
     }
 
-    private func methodSteps(_ request: HTTPClientRequest, body: UnsafeRawBufferPointer) -> [() -> CURLcode] {
+    private func methodSteps(_ request: HTTPClientRequest, _ transfer: CurlTransfer) -> [() -> CURLcode] {
         switch request.method {
-        case "GET" where body.isEmpty:
+        case "GET" where request.body.isEmpty:
             return []
         case "HEAD":
             return [{ ccurl_setopt_long(self.handle, CURLOPT_NOBODY, 1) }]
         default:
-            // POSTFIELDS is not copied by curl; `body` stays alive until perform returns.
+            // The body is read from the transfer, which owns it until the request is done; with its
+            // size given, curl sends a Content-Length rather than chunks.
+            let body = Unmanaged.passUnretained(transfer.body).toOpaque()
             return [
                 { ccurl_setopt_long(self.handle, CURLOPT_POST, 1) },
-                { ccurl_setopt_offset(self.handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)) },
-                {
-                    ccurl_setopt_pointer(
-                        self.handle, CURLOPT_POSTFIELDS,
-                        UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
-                },
+                { ccurl_setopt_offset(self.handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)) },
+                { ccurl_setopt_pointer(self.handle, CURLOPT_READDATA, body) },
+                { ccurl_setopt_data_fn(self.handle, CURLOPT_READFUNCTION, curlReadCallback) },
                 { ccurl_setopt_string(self.handle, CURLOPT_CUSTOMREQUEST, request.method) },
             ]
         }
     }
 }
 
+/// One request in progress on an easy handle: the body curl reads, the header list and error
+/// buffer it points at, and the sink collecting the answer.
+final class CurlTransfer {
+    let easy: CurlEasy
+    let sink: TransferSink
+    let body: BodyReader
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+    init(easy: CurlEasy, sink: TransferSink, body: [UInt8]) {
+        self.easy = easy
+        self.sink = sink
+        self.body = BodyReader(body)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    }
+
+    deinit {
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
+
+    /// The answer, once curl ended the transfer with `code`.
+    func finish(_ code: CURLcode) throws(CurlError) -> HTTPClientResponse {
+        if sink.exceededLimit { throw .responseTooLarge(limit: easy.configuration.maxResponseBytes) }
+        if sink.aborted { throw .aborted }
+        guard code == CURLE_OK else { throw failure(code) }
+        var status = 0
+        _ = ccurl_getinfo_long(easy.handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPClientResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+
+    func failure(_ code: CURLcode) -> CurlError {
+        let detail = String(cString: errorBuffer)
+        let message = detail.isEmpty ? String(validatingCString: curl_easy_strerror(code)) ?? "curl error" : detail
+        return .transfer(code: Int(code.rawValue), message: message)
+    }
+}
+
 /// Collects one transfer's headers and body; curl calls into it through the callbacks below.
-private final class TransferSink {
+final class TransferSink {
     let limit: Int
     let onBody: ((UnsafeRawBufferPointer) -> Bool)?
     var headers: [(name: String, value: String)] = []

@@ -10,7 +10,7 @@ extension CurlHTTPClient {
 
 extension CurlEasy {
     func sendMail(_ message: MailMessage, via server: MailServer) throws(CurlError) {
-        let reader = MailReader(content: message.content)
+        let reader = BodyReader(message.content)
         var recipients: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(recipients) }
         for address in message.to { recipients = curl_slist_append(recipients, "<\(address)>") }
@@ -37,7 +37,7 @@ extension CurlEasy {
                 { ccurl_setopt_slist(self.handle, CURLOPT_MAIL_RCPT, recipients) },
                 { ccurl_setopt_long(self.handle, CURLOPT_UPLOAD, 1) },
                 { ccurl_setopt_pointer(self.handle, CURLOPT_READDATA, context) },
-                { ccurl_setopt_data_fn(self.handle, CURLOPT_READFUNCTION, curlMailReadCallback) },
+                { ccurl_setopt_data_fn(self.handle, CURLOPT_READFUNCTION, curlReadCallback) },
             ]
             if !server.username.isEmpty {
                 steps.append { ccurl_setopt_string(self.handle, CURLOPT_USERNAME, server.username) }
@@ -55,22 +55,4 @@ extension CurlEasy {
             throw .transfer(code: Int(code.rawValue), message: text)
         }
     }
-}
-
-/// Hands the message to curl piece by piece as it uploads it.
-private final class MailReader {
-    let content: [UInt8]
-    var offset = 0
-    init(content: [UInt8]) { self.content = content }
-}
-
-private let curlMailReadCallback: ccurl_data_fn = { buffer, size, count, context in
-    let reader = Unmanaged<MailReader>.fromOpaque(context!).takeUnretainedValue()
-    let length = min(size * count, reader.content.count - reader.offset)
-    guard length > 0, let buffer else { return 0 }
-    reader.content.withUnsafeBytes { bytes in
-        UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + reader.offset, byteCount: length)
-    }
-    reader.offset += length
-    return length
 }

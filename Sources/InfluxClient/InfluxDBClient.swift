@@ -16,18 +16,37 @@ public final class InfluxDBClient: Sendable {
 
     /// `GET /ping`: the server's version (from `X-Influxdb-Version`).
     public func ping() throws(InfluxError) -> String {
-        let response = try send(HTTPClientRequest(url: configuration.url + "/ping", headers: authorization))
-        guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
+        try Self.version(fromPing: send(pingRequest))
+    }
+
+    /// The request `ping` sends, for a caller that sends it itself (`CurlMulti`).
+    public var pingRequest: HTTPClientRequest {
+        HTTPClientRequest(url: configuration.url + "/ping", headers: authorization)
+    }
+
+    /// The version a ping's answer names. Throws unless it is 2xx.
+    public static func version(fromPing response: HTTPClientResponse) throws(InfluxError) -> String {
+        guard (200..<300).contains(response.status) else { throw error(from: response) }
         return response.header("X-Influxdb-Version") ?? "unknown"
+    }
+
+    /// The API, once configured or detected (nil before `auto` has pinged).
+    public var knownAPI: InfluxAPI? { resolvedAPI.withLock { $0 } }
+
+    /// Records the API a ping's answer implies (for `auto`) and returns it.
+    @discardableResult
+    public func detectAPI(fromPing response: HTTPClientResponse) throws(InfluxError) -> InfluxAPI {
+        if let known = knownAPI { return known }
+        let detected = Self.api(forVersion: try Self.version(fromPing: response))
+        resolvedAPI.withLock { $0 = detected }
+        return detected
     }
 
     /// The API in use: the configured one, or for `auto` the one the server's version implies:
     /// 3.x its own API, 2.x and Cloud the v2 API, anything else (1.x) the v1 API.
     public func api() throws(InfluxError) -> InfluxAPI {
-        if let known = resolvedAPI.withLock({ $0 }) { return known }
-        let detected = Self.api(forVersion: try ping())
-        resolvedAPI.withLock { $0 = detected }
-        return detected
+        if let known = knownAPI { return known }
+        return try detectAPI(fromPing: send(pingRequest))
     }
 
     /// `X-Influxdb-Version` to API: `3.x` (Core, Enterprise), `2.x`/`v2.x` or Cloud's, else 1.x.
@@ -41,8 +60,16 @@ public final class InfluxDBClient: Sendable {
     /// Returns the body bytes sent (after gzip, when on).
     @discardableResult
     public func write(_ lineProtocol: [UInt8]) throws(InfluxError) -> Int {
+        let request = writeRequest(lineProtocol, api: try api())
+        try Self.checkWrite(send(request))
+        return request.body.count
+    }
+
+    /// The request `write` sends for the API, for a caller that sends it itself (`CurlMulti`); its
+    /// body is what goes on the wire (gzipped when configured).
+    public func writeRequest(_ lineProtocol: [UInt8], api: InfluxAPI) -> HTTPClientRequest {
         let url: String
-        switch try api() {
+        switch api {
         case .v2, .auto:
             url =
                 configuration.url + "/api/v2/write?"
@@ -63,15 +90,17 @@ public final class InfluxDBClient: Sendable {
             headers.append(("Content-Encoding", "gzip"))
             body = compressed
         }
-        let request = HTTPClientRequest(method: "POST", url: url, headers: headers, body: body)
-        let response = try send(request)
+        return HTTPClientRequest(method: "POST", url: url, headers: headers, body: body)
+    }
+
+    /// Throws unless a write's answer says every line was written.
+    public static func checkWrite(_ response: HTTPClientResponse) throws(InfluxError) {
         guard (200..<300).contains(response.status) else {
-            if response.status == 400, let refused = Self.refusedLines(response.body) {
+            if response.status == 400, let refused = refusedLines(response.body) {
                 throw .partiallyWritten(refused: refused)
             }
-            throw Self.error(from: response)
+            throw error(from: response)
         }
-        return body.count
     }
 
     /// The lines of InfluxDB 3's partial-write answer (`{"error":"partial write of line protocol
