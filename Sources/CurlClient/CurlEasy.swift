@@ -36,7 +36,8 @@ final class CurlEasy: @unchecked Sendable {
             easy: self, sink: TransferSink(limit: configuration.maxResponseBytes, onBody: onBody), body: request.body)
         // An empty Expect stops curl from waiting for 100-continue before larger bodies.
         for (name, value) in request.headers + [("Expect", "")] {
-            transfer.headerList = curl_slist_append(transfer.headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
+            transfer.headerList = curl_slist_append(
+                transfer.headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
         }
         let code = configure(request, transfer)
         guard code == CURLE_OK else { throw transfer.failure(code) }

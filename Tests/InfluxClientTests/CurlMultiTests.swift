@@ -37,7 +37,9 @@ import Testing
             try multi.start(request) { result in
                 answers[name] = (try? result.get())?.bodyText
                 if name == "c" {
-                    try? multi.start(HTTPClientRequest(url: server.url + "/then")) { answers["then"] = (try? $0.get())?.bodyText }
+                    try? multi.start(HTTPClientRequest(url: server.url + "/then")) {
+                        answers["then"] = (try? $0.get())?.bodyText
+                    }
                 }
             }
         }
