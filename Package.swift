@@ -28,7 +28,7 @@ let package = Package(
         // Always optimised: password hashing runs hundreds of thousands of rounds, even in debug builds.
         .target(name: "Hashing", swiftSettings: strict + [.unsafeFlags(["-O"])]),
         .target(name: "HTTPServer", dependencies: ["CSystemLinux", "Locking", "Observability"], swiftSettings: strict),
-        .target(name: "CurlClient", dependencies: ["CCurl", "CSystemLinux"], swiftSettings: strict),
+        .target(name: "CurlClient", dependencies: ["CCurl", "CSystemLinux", "Observability"], swiftSettings: strict),
         .target(name: "InfluxClient", dependencies: ["CurlClient", "CZlib"], swiftSettings: strict),
         .target(name: "WriteAheadLog", dependencies: ["Locking"], swiftSettings: strict),
         .target(name: "SVGChart", swiftSettings: strict),
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Observability", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "InfluxClientTests",
-            dependencies: ["InfluxClient", "CurlClient", "HTTPServer", "TestSupport"],
+            dependencies: ["InfluxClient", "CurlClient", "HTTPServer", "Observability", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 internal import CCurl
 internal import CSystemLinux
 import Glibc
+import Observability
 
 /// Requests run by libcurl's multi interface on a thread that has other work, typically an event
 /// loop: nothing here blocks. curl's sockets are kept in an epoll set of its own, whose descriptor
@@ -12,7 +13,7 @@ public final class CurlMulti {
     public let configuration: CurlClientConfiguration
     /// Readable when one of curl's sockets is ready.
     public let descriptor: Int32
-    /// When curl wants `perform` called at the latest, in `CurlMulti.now()` milliseconds (nil: only
+    /// When curl wants `perform` called at the latest, in `MonotonicClock` milliseconds (nil: only
     /// when `descriptor` is readable).
     public private(set) var deadline: UInt64?
     private let multi: UnsafeMutableRawPointer
@@ -80,18 +81,11 @@ public final class CurlMulti {
             if event.events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { mask |= CURL_CSELECT_ERR }
             _ = curl_multi_socket_action(multi, curl_socket_t(event.data.fd), mask, &stillRunning)
         }
-        if let deadline, Self.now() >= deadline {
+        if let deadline, MonotonicClock.milliseconds() >= deadline {
             self.deadline = nil
             _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &stillRunning)
         }
         finishDone()
-    }
-
-    /// Milliseconds on the monotonic clock, the scale of `deadline`.
-    public static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1000 + UInt64(time.tv_nsec) / 1_000_000
     }
 
     private func finishDone() {
@@ -126,7 +120,7 @@ public final class CurlMulti {
     }
 
     fileprivate func setTimer(_ milliseconds: Int) {
-        deadline = milliseconds < 0 ? nil : Self.now() + UInt64(milliseconds)
+        deadline = milliseconds < 0 ? nil : MonotonicClock.milliseconds() + UInt64(milliseconds)
     }
 }
 

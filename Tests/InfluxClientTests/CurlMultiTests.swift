@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import HTTPServer
 import InfluxClient
+import Observability
 import TestSupport
 import Testing
 
@@ -62,10 +63,10 @@ import Testing
 
     /// Waits as an event loop would, for at most ten seconds.
     private func drive(_ multi: CurlMulti, until done: () -> Bool) {
-        let giveUp = CurlMulti.now() + 10_000
-        while !done() && CurlMulti.now() < giveUp {
+        let giveUp = MonotonicClock.milliseconds() + 10_000
+        while !done() && MonotonicClock.milliseconds() < giveUp {
             var ready = pollfd(fd: multi.descriptor, events: Int16(POLLIN), revents: 0)
-            let wait = multi.deadline.map { $0 > CurlMulti.now() ? Int32(min($0 - CurlMulti.now(), 100)) : 0 } ?? 100
+            let wait = multi.deadline.map { $0 > MonotonicClock.milliseconds() ? Int32(min($0 - MonotonicClock.milliseconds(), 100)) : 0 } ?? 100
             _ = poll(&ready, 1, wait)
             multi.perform()
         }
