@@ -66,7 +66,10 @@ import Testing
         let giveUp = MonotonicClock.milliseconds() + 10_000
         while !done() && MonotonicClock.milliseconds() < giveUp {
             var ready = pollfd(fd: multi.descriptor, events: Int16(POLLIN), revents: 0)
-            let wait = multi.deadline.map { $0 > MonotonicClock.milliseconds() ? Int32(min($0 - MonotonicClock.milliseconds(), 100)) : 0 } ?? 100
+            let wait =
+                multi.deadline.map {
+                    $0 > MonotonicClock.milliseconds() ? Int32(min($0 - MonotonicClock.milliseconds(), 100)) : 0
+                } ?? 100
             _ = poll(&ready, 1, wait)
             multi.perform()
         }
