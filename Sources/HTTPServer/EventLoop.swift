@@ -14,6 +14,7 @@ final class EventLoop: @unchecked Sendable {
     private enum Tag {
         static let listener: UInt64 = 0
         static let wake: UInt64 = 1
+        static let companion: UInt64 = 2
     }
 
     private struct Inbox {
@@ -29,6 +30,9 @@ final class EventLoop: @unchecked Sendable {
     private let listener: Listener
     private let epoll: EpollSet
     private let inbox = Mutex(Inbox())
+    private let companion: (any LoopCompanion)?
+    /// The companion's latest answer: when it needs its next step (its first: at once).
+    private var companionNext = LoopCompanionNext.by(0)
 
     @exclusivity(unchecked) var connections = ConnectionTable()
     @exclusivity(unchecked) var writer = ResponseWriter()
@@ -52,9 +56,10 @@ final class EventLoop: @unchecked Sendable {
 
     init(
         configuration: HTTPServerConfiguration, responder: any HTTPResponder, workers: WorkerPool,
-        gate: ConnectionGate, listener: Listener
+        gate: ConnectionGate, listener: Listener, companion: (any LoopCompanion)? = nil
     ) throws(SocketError) {
         self.configuration = configuration
+        self.companion = companion
         self.responder = responder
         offload = { [workers] job in workers.submit(job) }
         self.gate = gate
@@ -69,6 +74,9 @@ final class EventLoop: @unchecked Sendable {
         tickMilliseconds = Int32(min(1000, max(10, shortest / 4)))
         timeouts = ConnectionTimer.Timeouts(configuration)
         try epoll.add(listener.fd, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, tag: Tag.listener)
+        if let companion, companion.descriptor >= 0 {
+            try epoll.add(companion.descriptor, events: EPOLLIN.rawValue, tag: Tag.companion)
+        }
     }
 
     // MARK: Called from any thread
@@ -103,7 +111,7 @@ final class EventLoop: @unchecked Sendable {
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         var nextSweep = MonotonicClock.milliseconds() + UInt64(tickMilliseconds)
         while true {
-            let count = epoll_wait(epoll.fd, &events, Int32(events.count), tickMilliseconds)
+            let count = epoll_wait(epoll.fd, &events, Int32(events.count), waitMilliseconds())
             if count < 0 && errno != EINTR {
                 logger.error("epoll_wait failed", ["error": SocketError.last("epoll_wait").description])
                 metrics.increment("http_server_loop_errors_total")
@@ -113,6 +121,7 @@ final class EventLoop: @unchecked Sendable {
                 switch event.data.u64 {
                 case Tag.listener: acceptPending()
                 case Tag.wake: readInbox()
+                case Tag.companion: break  // its step follows the round
                 case let id:
                     guard let connection = connections[id] else { continue }
                     let hangUp = EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
@@ -122,13 +131,15 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             finishBatch()
+            if let companion, companionNext != .finished { companionNext = companion.runStep(stopping: draining) }
             let now = MonotonicClock.milliseconds()
             if now >= nextSweep {
                 sweep(now)
                 nextSweep = now + UInt64(tickMilliseconds)
             }
             LogBatch.flush()
-            if draining && (connections.isEmpty || now >= drainDeadline) { break }
+            let companionDone = companion == nil || companionNext == .finished
+            if draining && (connections.isEmpty || now >= drainDeadline) && companionDone { break }
         }
         for connection in connections.all { close(connection) }
     }
@@ -232,6 +243,13 @@ final class EventLoop: @unchecked Sendable {
             }
             guard writeOut(connection), pause == .output else { return }
         }
+    }
+
+    /// The tick, or less if the companion needs its step sooner.
+    private func waitMilliseconds() -> Int32 {
+        guard case .by(let deadline) = companionNext else { return tickMilliseconds }
+        let now = MonotonicClock.milliseconds()
+        return deadline <= now ? 0 : Int32(min(UInt64(tickMilliseconds), deadline - now))
     }
 
     /// Lets the responder finish the batch's work, then writes every answer. Writing can let

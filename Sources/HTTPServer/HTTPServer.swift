@@ -34,9 +34,10 @@ public final class HTTPServer: Sendable {
         metrics.describe("http_server_loop_errors_total", .counter, help: "epoll_wait failures that ended a loop.")
     }
 
-    /// Binds, starts the threads, and returns the port it listens on.
+    /// Binds, starts the threads, and returns the port it listens on. The companion, if any, shares
+    /// the first I/O thread; shutdown then waits for it to finish as well.
     @discardableResult
-    public func start() throws(SocketError) -> UInt16 {
+    public func start(with companion: (any LoopCompanion)? = nil) throws(SocketError) -> UInt16 {
         let (fd, port) = try Socket.listen(
             host: configuration.host, port: configuration.port, backlog: configuration.listenBacklog)
         let loopCount = max(1, configuration.ioThreads)
@@ -44,11 +45,11 @@ public final class HTTPServer: Sendable {
         let workers = WorkerPool(threadCount: configuration.workerThreads, name: "http-worker")
         let gate = ConnectionGate(limit: configuration.maxConnections)
         var loops: [EventLoop] = []
-        for _ in 0..<loopCount {
+        for index in 0..<loopCount {
             loops.append(
                 try EventLoop(
                     configuration: configuration, responder: responder, workers: workers, gate: gate,
-                    listener: listener))
+                    listener: listener, companion: index == 0 ? companion : nil))
         }
         running.withLock { $0 = Running(loops: loops, workers: workers, port: port) }
         for (index, loop) in loops.enumerated() {
