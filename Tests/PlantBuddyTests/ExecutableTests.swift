@@ -123,24 +123,6 @@ import Testing
         try body(gateway)
     }
 
-    /// On a busy CPU the forwarder's batches give way to the threads answering requests: its thread
-    /// runs SCHED_BATCH at nice 10 while the event loop keeps the default policy. The threads are
-    /// found by their names, which `top -H` and `perf` show too.
-    @Test func theForwarderGivesWayToTheThreadsAnsweringRequests() throws {
-        try withGateway(scratch: "scheduling") { gateway in
-            // Both threads are named as they start, in no set order.
-            try waitUntil("the forwarder and the first event loop run") {
-                ThreadScheduling.named("forwarder", in: gateway.processID) != nil
-                    && ThreadScheduling.named("http-io-0", in: gateway.processID) != nil
-            }
-            let forwarder = try #require(ThreadScheduling.named("forwarder", in: gateway.processID))
-            let loop = try #require(ThreadScheduling.named("http-io-0", in: gateway.processID))
-            #expect(forwarder.policy == 3)  // SCHED_BATCH
-            #expect(forwarder.nice == 10)
-            #expect(loop.policy == 0 && loop.nice == 0)
-        }
-    }
-
     @Test func sigtermStopsTheServerCleanly() throws {
         let directory = ScratchDirectory.path("signals")
         let gateway = try GatewayProcess(binary: Self.binary, arguments: ["--data-dir", directory])

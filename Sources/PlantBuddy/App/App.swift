@@ -49,8 +49,14 @@ public final class App: Sendable {
             throw .buffer(error)
         }
         Self.report(buffer.recovery, logger: logger)
+        let influxHTTP: CurlMulti
+        do {
+            influxHTTP = try CurlMulti(configuration: curl)
+        } catch {
+            throw .influxClient(error)
+        }
         forwarder = Forwarder(
-            log: buffer, influx: influx, policy: configuration.delivery,
+            log: buffer, influx: influx, http: influxHTTP, policy: configuration.delivery,
             deadLetters: DeadLetterFile(path: configuration.dataDirectory + "/dead-letter.jsonl"), logger: logger,
             metrics: metrics)
         metrics.onRender { [buffer, metrics] in Self.publish(buffer.status, to: metrics) }
@@ -156,8 +162,7 @@ public final class App: Sendable {
     public func start() throws(SocketError) -> UInt16 {
         // The users file is read now, not by the first device request (a large one takes a while).
         _ = users.allUsers()
-        let port = try server.start()
-        forwarder.start()
+        let port = try server.start(with: forwarder)
         alerts.start()
         started.store(true, ordering: .releasing)
         return port
@@ -173,8 +178,7 @@ public final class App: Sendable {
     /// Waits for the server to finish its requests, delivers what the grace period allows, and closes
     /// the buffer; whatever is still unsent stays on disk for the next start.
     public func waitUntilStopped() {
-        server.waitUntilStopped()
-        if started.load(ordering: .acquiring) { forwarder.stop() }
+        server.waitUntilStopped()  // the forwarder too: it runs on the server's first I/O thread
         alerts.stop()
         notifier.stop()
         buffer.close()

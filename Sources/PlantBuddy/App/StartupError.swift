@@ -1,3 +1,4 @@
+public import CurlClient
 public import HTMLTemplate
 public import WriteAheadLog
 
@@ -7,6 +8,7 @@ public enum StartupError: Error, CustomStringConvertible {
     case template(TemplateError)
     case missingFile(path: String, setting: String)
     case users(UserStoreError)
+    case influxClient(CurlError)
 
     public var description: String {
         switch self {
@@ -14,6 +16,7 @@ public enum StartupError: Error, CustomStringConvertible {
         case .template(let error): error.description
         case .missingFile(let path, let setting): "\(setting): cannot read \(path)"
         case .users(let error): error.description
+        case .influxClient(let error): "InfluxDB client: \(error)"
         }
     }
 }

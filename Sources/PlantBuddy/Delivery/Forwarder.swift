@@ -1,189 +1,230 @@
-internal import CSystemLinux
+import CurlClient
 import Foundation
+import HTTPServer
 import InfluxClient
-import Locking
 import Observability
 import WriteAheadLog
 
 /// Drains the write-ahead log into InfluxDB: one request at a time, in large batches, retrying
 /// transient failures forever, isolating lines InfluxDB refuses, and confirming records (so the log
 /// may delete them) only once every line in them was written or dead-lettered.
-final class Forwarder: Sendable {
+///
+/// It runs on the first I/O thread, as its `LoopCompanion`, in steps that never hold the CPU for
+/// long: a step takes at most `stepLines` lines from the log, and the requests go through libcurl's
+/// multi interface, whose sockets the loop watches. On a thread of its own it took the CPU shared with
+/// that loop for whole batches at a time, and every request in flight waited (bench/README.md,
+/// eleventh and fourteenth sessions). Everything here but `init` runs on that loop's thread.
+final class Forwarder: LoopCompanion, @unchecked Sendable {
+    /// Lines taken from the log in one step: 64 kept the gateway's full-load p99 where it was with no
+    /// forwarder at all; a whole batch in one step did not (bench/README.md, eleventh session).
+    static let stepLines = 64
+
     private let log: WriteAheadLog
     private let influx: InfluxDBClient
+    private let http: CurlMulti
     private let policy: DeliveryPolicy
     private let deadLetters: DeadLetterFile
     private let logger: Logger
     private let metrics: Metrics
 
-    private struct Shutdown {
-        var draining = false
-        var deadline = Date.distantFuture
-    }
+    /// Where the next batch starts: the end of the last one delivered.
+    private var cursor: LogPosition
+    /// Records taken for the next batch so far.
+    private var collected: RecordBatch
+    /// The batch being delivered, once collected.
+    private var delivery: Delivery?
+    /// Whether a request (a ping or a write) is in progress.
+    private var awaitingAnswer = false
+    /// No request before this `MonotonicClock` millisecond (a retry's backoff).
+    private var pausedUntil: UInt64 = 0
+    /// Set by the first step after shutdown began: the grace period's end.
+    private var stopBy: UInt64?
 
-    private let shutdown = GuardedState(Shutdown())
-    private let finished = DispatchSemaphore(value: 0)
+    var descriptor: Int32 { http.descriptor }
 
     init(
-        log: WriteAheadLog, influx: InfluxDBClient, policy: DeliveryPolicy, deadLetters: DeadLetterFile, logger: Logger,
-        metrics: Metrics
+        log: WriteAheadLog, influx: InfluxDBClient, http: CurlMulti, policy: DeliveryPolicy,
+        deadLetters: DeadLetterFile, logger: Logger, metrics: Metrics
     ) {
         self.log = log
         self.influx = influx
+        self.http = http
         self.policy = policy
         self.deadLetters = deadLetters
         self.logger = logger
         self.metrics = metrics
+        cursor = log.confirmedPosition
+        collected = RecordBatch(at: cursor)
     }
 
-    func start() {
-        let thread = Thread { [self] in
-            // Named from inside: Foundation on Linux applies a name only to the running thread, and
-            // Linux keeps 15 bytes of it. `top -H`, `perf` and the tests find the thread by it.
-            Thread.current.name = "forwarder"
-            // Batches are throughput work: on a busy CPU the I/O threads answering devices go first.
-            _ = make_current_thread_background(10)
-            run()
-            finished.signal()
-        }
-        thread.start()
+    func runStep(stopping: Bool) -> LoopCompanionNext {
+        let now = MonotonicClock.milliseconds()
+        if stopping && stopBy == nil { stopBy = now + UInt64(policy.shutdownGrace.seconds * 1000) }
+        http.perform()  // answers arrive here, and may start the next request
+        if let stopBy, now >= stopBy { return .finished }  // the rest stays in the log
+        if delivery == nil { collect(draining: stopping) }
+        if !awaitingAnswer && delivery != nil && now >= pausedUntil { sendNext() }
+        if stopping && delivery == nil && collected.isEmpty { return .finished }
+        return next(now: now)
     }
 
-    /// Delivers what it can within the grace period, then returns; the rest stays in the log.
-    func stop() {
-        shutdown.withLock(wake: .all) { shutdown in
-            shutdown.draining = true
-            shutdown.deadline = Date().addingTimeInterval(policy.shutdownGrace.seconds)
-        }
-        finished.wait()
+    /// The latest the loop may wait before the next step.
+    private func next(now: UInt64) -> LoopCompanionNext {
+        var soonest = http.deadline ?? .max
+        if delivery != nil && !awaitingAnswer { soonest = min(soonest, max(pausedUntil, now)) }
+        if delivery == nil, let flushAt = flushDeadline() { soonest = min(soonest, flushAt) }
+        if delivery == nil && collected.lineCount > 0 && hasMore { soonest = now }  // keep taking, a step at a time
+        return soonest == .max ? .whenever : .by(soonest)
     }
 
-    private var isDraining: Bool { shutdown.withLock { $0.draining } }
+    /// Whether the log holds lines beyond those collected (read under its lock, no file touched).
+    private var hasMore: Bool { log.bufferedLines > collected.lineCount }
 
-    private func run() {
-        var cursor = log.confirmedPosition
-        while true {
-            let batch: RecordBatch
+    /// When the collected lines must go even if fewer than a batch: the flush interval after the oldest.
+    private func flushDeadline() -> UInt64? {
+        guard let first = collected.firstAppendedAt else { return nil }
+        let age = Int64(Date().timeIntervalSince1970 * 1000) - first
+        let left = Int64(policy.flushInterval.seconds * 1000) - age
+        return MonotonicClock.milliseconds() + UInt64(max(0, left))
+    }
+
+    // MARK: Collecting a batch
+
+    private func collect(draining: Bool) {
+        let room = (lines: policy.batchLines - collected.lineCount, bytes: policy.batchBytes - collected.payloads.count)
+        if room.lines > 0 && room.bytes > 0 {
             do {
-                batch = try nextBatch(from: cursor)
+                let more = try log.read(
+                    from: collected.end, maxBytes: room.bytes, maxLines: min(Self.stepLines, room.lines),
+                    until: .distantPast)
+                if !more.isEmpty { collected.append(more) }
             } catch {
                 metrics.increment("plantbuddy_buffer_read_errors_total")
                 logger.error("cannot read the write-ahead log", ["error": error.description])
-                guard pause(for: policy.retryMax) else { return }
-                continue
+                pausedUntil = MonotonicClock.milliseconds() + UInt64(policy.retryMax.seconds * 1000)
+                return
             }
-            guard !batch.isEmpty else {
-                if isDraining { return }
-                continue
+        }
+        guard !collected.isEmpty else { return }
+        let full = collected.lineCount >= policy.batchLines || collected.payloads.count >= policy.batchBytes
+        // Short of a batch, it goes once it is due (or the gateway stops) and nothing more is waiting.
+        let due = draining || flushDeadline().map { $0 <= MonotonicClock.milliseconds() } ?? false
+        guard full || (due && !hasMore) else { return }
+        delivery = Delivery(batch: collected)
+        collected = RecordBatch(at: collected.end)
+    }
+
+    // MARK: Delivering it
+
+    /// Sends what the delivery needs next: the API check, the next range of lines, or nothing (done).
+    private func sendNext() {
+        guard var current = delivery else { return }
+        guard let api = influx.knownAPI else { return send(influx.pingRequest) { self.answeredPing($0) } }
+        guard let range = current.bisector.next else {
+            log.confirm(current.batch)
+            cursor = current.batch.end
+            delivery = nil
+            return
+        }
+        let body = current.lines.map { Self.join($0[range]) } ?? current.batch.payloads
+        let request = influx.writeRequest(body, api: api)
+        current.sending = range
+        delivery = current
+        send(request) { self.answeredWrite($0, sent: request.body.count) }
+    }
+
+    private func send(
+        _ request: HTTPClientRequest, then answered: @escaping (Result<HTTPClientResponse, CurlError>) -> Void
+    ) {
+        do {
+            try http.start(request) { result in
+                self.awaitingAnswer = false
+                answered(result)
+                if !self.awaitingAnswer && MonotonicClock.milliseconds() >= self.pausedUntil { self.sendNext() }
             }
-            let keepingUp = log.bufferedLines < batch.lineCount + policy.batchLines
-            if keepingUp { giveWay() }
-            guard deliver(batch) else { return }  // stopped mid-retry: the batch stays in the log
-            if keepingUp { giveWay() }
-            log.confirm(batch)
-            if keepingUp { giveWay() }
-            cursor = batch.end
+            awaitingAnswer = true
+        } catch {
+            failed(InfluxError.unreachable(error.description))
         }
     }
 
-    /// Offers the CPU to the threads answering requests between the stages of a batch (reading,
-    /// sending, confirming: 60-250 µs of CPU each for 2,000 lines). On a busy CPU the kernel
-    /// preempts a running thread only at its 4 ms ticks, so without this a request that arrives as
-    /// a batch starts waits for all of it. Ten alternating pairs at 16 connections, fsync off: the
-    /// gateway's p99 600 µs without, 455 µs with (medians; lower in every pair; bench/README.md).
-    /// Only while the forwarder keeps up (less than one more batch waiting): each yield on a
-    /// saturated CPU costs it a tick, and at ~100,000 lines/s the backlog then grew by 13,000-30,000
-    /// lines a second without end.
-    private func giveWay() { sched_yield() }
-
-    /// Up to `batchLines`/`batchBytes`, waiting no longer than the flush interval after the oldest record.
-    private func nextBatch(from cursor: LogPosition) throws(WriteAheadLogError) -> RecordBatch {
-        let poll = isDraining ? Date() : Date().addingTimeInterval(0.25)
-        var batch = try log.read(from: cursor, maxBytes: policy.batchBytes, maxLines: policy.batchLines, until: poll)
-        guard let firstAppendedAt = batch.firstAppendedAt else { return batch }
-        if !isDraining {
-            let flushAt = Date(timeIntervalSince1970: Double(firstAppendedAt) / 1000 + policy.flushInterval.seconds)
-            log.waitForBuffered(lines: policy.batchLines, bytes: policy.batchBytes, until: flushAt)
+    private func answeredPing(_ result: Result<HTTPClientResponse, CurlError>) {
+        do throws(InfluxError) {
+            try influx.detectAPI(fromPing: result.mapError { InfluxError.unreachable($0.description) }.get())
+        } catch {
+            failed(error)
         }
-        while batch.lineCount < policy.batchLines && batch.payloads.count < policy.batchBytes {
-            let more = try log.read(
-                from: batch.end, maxBytes: policy.batchBytes - batch.payloads.count,
-                maxLines: policy.batchLines - batch.lineCount, until: Date())
-            if more.isEmpty { break }
-            batch.append(more)
-        }
-        return batch
     }
 
-    /// Writes every line of the batch or dead-letters it. False if shutdown interrupted the retries.
-    private func deliver(_ batch: RecordBatch) -> Bool {
-        // Records hold whole lines, so the batch goes out as their payloads end to end; it is cut
-        // into lines only if InfluxDB refuses part of it.
-        let whole = batch.payloads
-        var lines: [ArraySlice<UInt8>]?
-        var bisector = BatchBisector(lineCount: batch.lineCount)
-        var failures = 0
-        while let range = bisector.next {
-            do {
-                let sent = try influx.write(lines.map { Self.join($0[range]) } ?? whole)
-                bisector.settle()
-                metrics.increment("plantbuddy_batches_sent_total")
-                metrics.increment("plantbuddy_influx_write_bytes_total", by: Double(sent))
-                metrics.increment("plantbuddy_points_written_total", by: Double(range.count))
-                if failures > 0 { logger.info("InfluxDB writes recovered", ["attempts": String(failures + 1)]) }
-                failures = 0
-            } catch {
-                metrics.set("plantbuddy_influx_last_error_timestamp_seconds", to: Date().timeIntervalSince1970)
-                metrics.replace(
-                    "plantbuddy_influx_last_error_info", ["error": String(error.description.prefix(200))], with: 1)
-                switch error.writeRemedy {
-                case .refuseLines:
-                    if lines == nil {
-                        lines = whole.split(separator: UInt8(ascii: "\n"))
-                        bisector = BatchBisector(lineCount: lines!.count)
-                    }
-                    guard let single = bisector.refuse() else { continue }
-                    let refusal = DeadLetterFile.Refusal(
-                        line: lines![single], status: error.status, reason: error.description)
-                    if deadLetter([refusal]) {
-                        bisector.settle()
-                    } else {
-                        guard pause(for: policy.retryMax) else { return false }
-                    }
-                case .setAside(let refused):
-                    // InfluxDB 3 kept the rest: only the lines it named are set aside, nothing is resent.
-                    if lines == nil { lines = whole.split(separator: UInt8(ascii: "\n")) }
-                    let sentLines = lines![range]
-                    // Line numbers count from 1 within the request's body, which holds `range`.
-                    let named = refused.filter { sentLines.indices.contains(range.lowerBound + $0.number - 1) }
-                    let setAside = deadLetter(
-                        named.map {
-                            DeadLetterFile.Refusal(
-                                line: sentLines[range.lowerBound + $0.number - 1], status: error.status,
-                                reason: $0.message)
-                        })
-                    guard setAside else {
-                        // Sent again once the file can be written: InfluxDB overwrites the same points.
-                        guard pause(for: policy.retryMax) else { return false }
-                        continue
-                    }
-                    bisector.settle()
-                    metrics.increment("plantbuddy_batches_sent_total")
-                    metrics.increment("plantbuddy_points_written_total", by: Double(range.count - named.count))
-                case .retry(let retryAfter):
-                    failures += 1
-                    guard retry(range, error, attempt: failures, retryAfter: retryAfter, operatorMustAct: false) else {
-                        return false
-                    }
-                case .fixConfiguration:
-                    failures += 1
-                    guard retry(range, error, attempt: failures, retryAfter: nil, operatorMustAct: true) else {
-                        return false
-                    }
-                }
+    private func answeredWrite(_ result: Result<HTTPClientResponse, CurlError>, sent: Int) {
+        guard var current = delivery, let range = current.sending else { return }
+        current.sending = nil
+        defer { delivery = current }
+        do throws(InfluxError) {
+            try InfluxDBClient.checkWrite(result.mapError { InfluxError.unreachable($0.description) }.get())
+            current.bisector.settle()
+            metrics.increment("plantbuddy_batches_sent_total")
+            metrics.increment("plantbuddy_influx_write_bytes_total", by: Double(sent))
+            metrics.increment("plantbuddy_points_written_total", by: Double(range.count))
+            if current.failures > 0 {
+                logger.info("InfluxDB writes recovered", ["attempts": String(current.failures + 1)])
             }
+            current.failures = 0
+        } catch {
+            metrics.set("plantbuddy_influx_last_error_timestamp_seconds", to: Date().timeIntervalSince1970)
+            metrics.replace(
+                "plantbuddy_influx_last_error_info", ["error": String(error.description.prefix(200))], with: 1)
+            handleRefusal(error, of: range, in: &current)
         }
-        return true
+    }
+
+    /// What a failed write of `range` leads to: halves to try, lines set aside, or a retry later.
+    private func handleRefusal(_ error: InfluxError, of range: Range<Int>, in current: inout Delivery) {
+        switch error.writeRemedy {
+        case .refuseLines:
+            let lines = current.splitLines()
+            guard let single = current.bisector.refuse() else { return }  // its halves go next
+            let refusal = DeadLetterFile.Refusal(line: lines[single], status: error.status, reason: error.description)
+            if deadLetter([refusal]) {
+                current.bisector.settle()
+            } else {
+                pause(for: policy.retryMax)
+            }
+        case .setAside(let refused):
+            // InfluxDB 3 kept the rest: only the lines it named are set aside, nothing is resent.
+            let sentLines = current.splitLines()[range]
+            // Line numbers count from 1 within the request's body, which holds `range`.
+            let named = refused.filter { sentLines.indices.contains(range.lowerBound + $0.number - 1) }
+            let setAside = deadLetter(
+                named.map {
+                    DeadLetterFile.Refusal(
+                        line: sentLines[range.lowerBound + $0.number - 1], status: error.status, reason: $0.message)
+                })
+            // Not set aside: sent again once the file can be written (InfluxDB overwrites the same points).
+            guard setAside else { return pause(for: policy.retryMax) }
+            current.bisector.settle()
+            metrics.increment("plantbuddy_batches_sent_total")
+            metrics.increment("plantbuddy_points_written_total", by: Double(range.count - named.count))
+        case .retry(let retryAfter):
+            current.failures += 1
+            retry(range, error, attempt: current.failures, retryAfter: retryAfter, operatorMustAct: false)
+        case .fixConfiguration:
+            current.failures += 1
+            retry(range, error, attempt: current.failures, retryAfter: nil, operatorMustAct: true)
+        }
+    }
+
+    /// A request that failed before InfluxDB could answer for the lines (the ping, or one curl could
+    /// not start): the batch's next range is tried again later.
+    private func failed(_ error: InfluxError) {
+        guard var current = delivery else { return }
+        current.failures += 1
+        current.sending = nil
+        delivery = current
+        let operatorMustAct = if case .fixConfiguration = error.writeRemedy { true } else { false }
+        retry(
+            current.bisector.next ?? 0..<0, error, attempt: current.failures, retryAfter: nil,
+            operatorMustAct: operatorMustAct)
     }
 
     private static func join(_ lines: ArraySlice<ArraySlice<UInt8>>) -> [UInt8] {
@@ -196,10 +237,9 @@ final class Forwarder: Sendable {
         return body
     }
 
-    /// Logs and counts the failure, then waits out the backoff. False if shutdown ended the wait.
-    private func retry(
-        _ range: Range<Int>, _ error: InfluxError, attempt: Int, retryAfter: Int?, operatorMustAct: Bool
-    ) -> Bool {
+    /// Logs and counts the failure, then waits out the backoff.
+    private func retry(_ range: Range<Int>, _ error: InfluxError, attempt: Int, retryAfter: Int?, operatorMustAct: Bool)
+    {
         let delay = backoff(attempt: attempt, retryAfter: retryAfter, slowly: operatorMustAct)
         metrics.increment("plantbuddy_batches_retried_total")
         metrics.increment(
@@ -215,7 +255,11 @@ final class Forwarder: Sendable {
         } else {
             logger.warning("InfluxDB write failed; data is kept and will be retried", fields)
         }
-        return pause(for: delay)
+        pause(for: delay)
+    }
+
+    private func pause(for delay: Duration) {
+        pausedUntil = MonotonicClock.milliseconds() + UInt64(delay.seconds * 1000)
     }
 
     /// Exponential backoff with jitter (a random point in the upper half), never less than Retry-After.
@@ -245,15 +289,31 @@ final class Forwarder: Sendable {
             ["file": deadLetters.path, "lines": String(refusals.count), "error": refusals.first?.reason ?? ""])
         return true
     }
+}
 
-    /// Sleeps, but wakes early to give up once shutdown's grace period is over. False then.
-    private func pause(for delay: Duration) -> Bool {
-        let wakeAt = Date().addingTimeInterval(delay.seconds)
-        return shutdown.waiting { shutdown in
-            let now = Date()
-            if shutdown.draining && now >= shutdown.deadline { return .finished(false) }
-            if now >= wakeAt { return .finished(true) }
-            return .until(min(wakeAt, shutdown.deadline))
-        }
+/// A batch on its way: which of its lines are left to send, and how often the latest attempt failed.
+private struct Delivery {
+    let batch: RecordBatch
+    /// The batch cut into lines, once InfluxDB refused part of it (records hold whole lines, so it
+    /// goes out as their payloads end to end until then).
+    private(set) var lines: [ArraySlice<UInt8>]?
+    var bisector: BatchBisector
+    var failures = 0
+    /// The range whose write is in progress.
+    var sending: Range<Int>?
+
+    init(batch: RecordBatch) {
+        self.batch = batch
+        bisector = BatchBisector(lineCount: batch.lineCount)
+    }
+
+    /// The lines, cut now if they were not; a bisector made for the batch's line count until then
+    /// is made again for the lines found.
+    mutating func splitLines() -> [ArraySlice<UInt8>] {
+        if let lines { return lines }
+        let split = batch.payloads.split(separator: UInt8(ascii: "\n"))
+        if split.count != batch.lineCount { bisector = BatchBisector(lineCount: split.count) }
+        lines = split
+        return split
     }
 }
