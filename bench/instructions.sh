@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # User-space instructions per device request, counted by valgrind's callgrind: one sensor line a
 # request, 16 connections, fsync off, access log off (`LOG_LEVEL=info`: on), everything the gateway
-# process runs (I/O thread, forwarder, committer) divided by the requests answered. Instruction counts do not depend
+# process runs (I/O threads, the forwarder on the first, committer) divided by the requests answered.
+# Instruction counts do not depend
 # on what else the machine is doing, so this compares two builds where requests/s on this shared
 # machine swing by a third from run to run (the kernel's share, about 40 % of the CPU, is not counted).
 # Usage: bench/instructions.sh [seconds] (BENCH_BIN=DIR measures another build's binaries;
@@ -41,12 +42,8 @@ wrk -t1 -c16 -d"${DURATION}s" -s bench/write.lua "http://127.0.0.1:$PORT/write" 
 callgrind_control --dump "$gateway" >/dev/null 2>&1
 requests=$(awk '/requests in/ { print $1 }' "$WORK/wrk.txt")
 # The dumps after the zero are the only files whose trigger is "dump", one per thread; their totals
-# are the measured run's. The forwarder's thread is also reported apart: its share moves with how
-# its batches fell (fewer requests under callgrind mean smaller batches, each with its InfluxDB
-# request), so the rest is the steadier figure when two builds' runs answered different counts.
+# are the measured run's (the forwarder's work among them: it runs on the first I/O thread).
 dumps=$(grep -l '^desc: Trigger: dump' "$WORK"/callgrind.out*)
 instructions=$(xargs awk '/^(summary|totals):/ { sum += $2; nextfile } END { print sum }' <<<"$dumps")
-forwarder=$(grep -l 'ForwarderC3run' $dumps | xargs -r awk '/^(summary|totals):/ { sum += $2; nextfile } END { print sum + 0 }')
-awk -v n="$requests" -v ir="$instructions" -v forwarder="${forwarder:-0}" 'BEGIN {
-    printf "%d requests under callgrind, %d instructions: %.0f user-space instructions per request (%.0f without the forwarder thread)\n",
-        n, ir, ir / n, (ir - forwarder) / n }'
+awk -v n="$requests" -v ir="$instructions" 'BEGIN {
+    printf "%d requests under callgrind, %d instructions: %.0f user-space instructions per request\n", n, ir, ir / n }'

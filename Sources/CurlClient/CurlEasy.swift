@@ -92,6 +92,12 @@ final class CurlEasy: @unchecked Sendable {
             return [
                 { ccurl_setopt_long(self.handle, CURLOPT_POST, 1) },
                 { ccurl_setopt_offset(self.handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)) },
+                // The whole body read at once (within curl's limits), so it leaves in as few sends as
+                // the socket allows: each send wakes the receiver.
+                {
+                    ccurl_setopt_long(
+                        self.handle, CURLOPT_UPLOAD_BUFFERSIZE, min(max(request.body.count, 16 << 10), 2 << 20))
+                },
                 { ccurl_setopt_pointer(self.handle, CURLOPT_READDATA, body) },
                 { ccurl_setopt_data_fn(self.handle, CURLOPT_READFUNCTION, curlReadCallback) },
                 { ccurl_setopt_string(self.handle, CURLOPT_CUSTOMREQUEST, request.method) },

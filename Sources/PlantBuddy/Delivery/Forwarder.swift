@@ -60,20 +60,34 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
     func runStep(stopping: Bool) -> LoopCompanionNext {
         let now = MonotonicClock.milliseconds()
         if stopping && stopBy == nil { stopBy = now + UInt64(policy.shutdownGrace.seconds * 1000) }
-        http.perform()  // answers arrive here, and may start the next request
         if let stopBy, now >= stopBy { return .finished }  // the rest stays in the log
-        if delivery == nil { collect(draining: stopping) }
-        if !awaitingAnswer && delivery != nil && now >= pausedUntil { sendNext() }
-        if stopping && delivery == nil && collected.isEmpty { return .finished }
+        // One stage of a batch a step (its answer, its confirmation, the next request), so that no
+        // round carries more than one.
+        if http.isBusy {
+            http.perform()
+            if !awaitingAnswer { return .by(now) }  // answered: what follows, next step
+        } else if now < pausedUntil {
+            // A retry's backoff, or the log could not be read: nothing until it is over.
+        } else if delivery == nil {
+            collect(draining: stopping)
+            if delivery != nil { return .by(now) }
+        } else {
+            sendNext()
+        }
+        if stopping && delivery == nil && collected.isEmpty && !hasMore { return .finished }
         return next(now: now)
     }
 
     /// The latest the loop may wait before the next step.
     private func next(now: UInt64) -> LoopCompanionNext {
         var soonest = http.deadline ?? .max
-        if delivery != nil && !awaitingAnswer { soonest = min(soonest, max(pausedUntil, now)) }
-        if delivery == nil, let flushAt = flushDeadline() { soonest = min(soonest, flushAt) }
-        if delivery == nil && collected.lineCount > 0 && hasMore { soonest = now }  // keep taking, a step at a time
+        if now < pausedUntil {
+            soonest = min(soonest, pausedUntil)
+        } else if delivery != nil {
+            if !awaitingAnswer { soonest = now }
+        } else if let flushAt = flushDeadline() {
+            soonest = min(soonest, hasMore ? now : flushAt)  // keep taking, a step at a time
+        }
         return soonest == .max ? .whenever : .by(soonest)
     }
 
@@ -140,7 +154,6 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
             try http.start(request) { result in
                 self.awaitingAnswer = false
                 answered(result)
-                if !self.awaitingAnswer && MonotonicClock.milliseconds() >= self.pausedUntil { self.sendNext() }
             }
             awaitingAnswer = true
         } catch {
