@@ -31,8 +31,9 @@ final class EventLoop: @unchecked Sendable {
     private let epoll: EpollSet
     private let inbox = Mutex(Inbox())
     private let companion: (any LoopCompanion)?
-    /// The companion's latest answer: when it needs its next step (its first: at once).
-    private var companionNext = LoopCompanionNext.by(0)
+    /// The companion's latest answer: when it needs its next step (its first: at once; without a
+    /// companion, never).
+    private var companionNext: LoopCompanionNext
 
     @exclusivity(unchecked) var connections = ConnectionTable()
     @exclusivity(unchecked) var writer = ResponseWriter()
@@ -60,6 +61,7 @@ final class EventLoop: @unchecked Sendable {
     ) throws(SocketError) {
         self.configuration = configuration
         self.companion = companion
+        companionNext = companion == nil ? .finished : .by(0)
         self.responder = responder
         offload = { [workers] job in workers.submit(job) }
         self.gate = gate
@@ -138,8 +140,7 @@ final class EventLoop: @unchecked Sendable {
                 nextSweep = now + UInt64(tickMilliseconds)
             }
             LogBatch.flush()
-            let companionDone = companion == nil || companionNext == .finished
-            if draining && (connections.isEmpty || now >= drainDeadline) && companionDone { break }
+            if draining && (connections.isEmpty || now >= drainDeadline) && companionNext == .finished { break }
         }
         for connection in connections.all { close(connection) }
     }

@@ -123,6 +123,29 @@ import Testing
         try body(gateway)
     }
 
+    /// An idle gateway sleeps: its event loops wait for a socket, a tick or the forwarder's deadline,
+    /// and the second loop, which has no forwarder, for a socket or a tick (a loop that waited for
+    /// nothing spun a CPU, and took it from every other thread there).
+    @Test func anIdleGatewayUsesAlmostNoCPU() throws {
+        let gateway = try GatewayProcess(
+            binary: Self.binary, arguments: ["--data-dir", ScratchDirectory.path("idle"), "--io-threads", "2"])
+        defer {
+            gateway.signal(SIGTERM)
+            gateway.waitForExit()
+        }
+        let before = try Self.cpuTicks(of: gateway.processID)
+        sleep(2)
+        // 200 ticks is two seconds of one CPU; a spinning loop takes nearly all of them.
+        #expect(try Self.cpuTicks(of: gateway.processID) - before < 40)
+    }
+
+    /// The user and kernel clock ticks a process has used (/proc/PID/stat, after the name's ")").
+    private static func cpuTicks(of process: Int32) throws -> Int {
+        let stat = try String(contentsOfFile: "/proc/\(process)/stat", encoding: .utf8)
+        let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
+        return try #require(Int(fields[11])) + #require(Int(fields[12]))
+    }
+
     @Test func sigtermStopsTheServerCleanly() throws {
         let directory = ScratchDirectory.path("signals")
         let gateway = try GatewayProcess(binary: Self.binary, arguments: ["--data-dir", directory])
