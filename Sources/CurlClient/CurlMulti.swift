@@ -20,6 +20,8 @@ public final class CurlMulti {
     private var running: [(transfer: CurlTransfer, completion: Completion)] = []
     private var idleHandles: [CurlEasy] = []
     private var watched: Set<Int32> = []
+    /// `perform`'s buffer for ready sockets, kept: it runs every round while a request is in progress.
+    private var events = [epoll_event](repeating: epoll_event(), count: 8)
 
     public init(configuration: CurlClientConfiguration = CurlClientConfiguration()) throws(CurlError) {
         self.configuration = configuration
@@ -71,10 +73,10 @@ public final class CurlMulti {
     /// Moves every request on as far as it can go without waiting, then runs the completions of
     /// those that ended.
     public func perform() {
-        var events = [epoll_event](repeating: epoll_event(), count: 8)
         var stillRunning: Int32 = 0
         let ready = epoll_wait(descriptor, &events, Int32(events.count), 0)
-        for event in events.prefix(max(0, Int(ready))) {
+        for index in 0..<max(0, Int(ready)) {
+            let event = events[index]
             var mask: Int32 = 0
             if event.events & EPOLLIN.rawValue != 0 { mask |= CURL_CSELECT_IN }
             if event.events & EPOLLOUT.rawValue != 0 { mask |= CURL_CSELECT_OUT }

@@ -209,7 +209,7 @@ public final class InfluxDBClient: Sendable {
             }
         } catch {
             if let streamError { throw .queryFailed(streamError.description) }
-            throw .unreachable(error.description)
+            throw InfluxError(noAnswer: error)
         }
         guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
     }
@@ -230,7 +230,7 @@ public final class InfluxDBClient: Sendable {
         do {
             return try http.send(request)
         } catch {
-            throw .unreachable(error.description)
+            throw InfluxError(noAnswer: error)
         }
     }
 

@@ -1,3 +1,5 @@
+public import CurlClient
+
 /// A failed InfluxDB call, with what the server said.
 public enum InfluxError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No HTTP answer at all: refused, timed out, DNS…
@@ -31,4 +33,9 @@ public enum InfluxError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreachable, .invalidResponse, .queryFailed: nil
         }
     }
+}
+
+extension InfluxError {
+    /// curl got no HTTP answer at all.
+    public init(noAnswer error: CurlError) { self = .unreachable(error.description) }
 }

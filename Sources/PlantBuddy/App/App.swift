@@ -21,7 +21,6 @@ public final class App: Sendable {
     private let notifier: Notifier
     private let alerts: GatewayAlerts
     private let stopping = Atomic<Bool>(false)
-    private let started = Atomic<Bool>(false)
 
     /// `clock` stamps readings; tests pass a fixed one to compare timestamps exactly.
     public init(configuration: Configuration, clock: ReadingClock = ReadingClock()) throws(StartupError) {
@@ -164,7 +163,6 @@ public final class App: Sendable {
         _ = users.allUsers()
         let port = try server.start(with: forwarder)
         alerts.start()
-        started.store(true, ordering: .releasing)
         return port
     }
 

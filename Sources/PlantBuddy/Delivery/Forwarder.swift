@@ -27,14 +27,10 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
     private let logger: Logger
     private let metrics: Metrics
 
-    /// Where the next batch starts: the end of the last one delivered.
-    private var cursor: LogPosition
     /// Records taken for the next batch so far.
     private var collected: RecordBatch
     /// The batch being delivered, once collected.
     private var delivery: Delivery?
-    /// Whether a request (a ping or a write) is in progress.
-    private var awaitingAnswer = false
     /// No request before this `MonotonicClock` millisecond (a retry's backoff).
     private var pausedUntil: UInt64 = 0
     /// Set by the first step after shutdown began: the grace period's end.
@@ -53,8 +49,7 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
         self.deadLetters = deadLetters
         self.logger = logger
         self.metrics = metrics
-        cursor = log.confirmedPosition
-        collected = RecordBatch(at: cursor)
+        collected = RecordBatch(at: log.confirmedPosition)
     }
 
     func runStep(stopping: Bool) -> LoopCompanionNext {
@@ -65,7 +60,7 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
         // round carries more than one.
         if http.isBusy {
             http.perform()
-            if !awaitingAnswer { return .by(now) }  // answered: what follows, next step
+            if !http.isBusy { return .by(now) }  // answered: what follows, next step
         } else if now < pausedUntil {
             // A retry's backoff, or the log could not be read: nothing until it is over.
         } else if delivery == nil {
@@ -84,7 +79,7 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
         if now < pausedUntil {
             soonest = min(soonest, pausedUntil)
         } else if delivery != nil {
-            if !awaitingAnswer { soonest = now }
+            if !http.isBusy { soonest = now }
         } else if let flushAt = flushDeadline() {
             soonest = min(soonest, hasMore ? now : flushAt)  // keep taking, a step at a time
         }
@@ -132,18 +127,15 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
 
     /// Sends what the delivery needs next: the API check, the next range of lines, or nothing (done).
     private func sendNext() {
-        guard var current = delivery else { return }
+        guard let current = delivery else { return }
         guard let api = influx.knownAPI else { return send(influx.pingRequest) { self.answeredPing($0) } }
         guard let range = current.bisector.next else {
             log.confirm(current.batch)
-            cursor = current.batch.end
             delivery = nil
             return
         }
         let body = current.lines.map { Self.join($0[range]) } ?? current.batch.payloads
         let request = influx.writeRequest(body, api: api)
-        current.sending = range
-        delivery = current
         send(request) { self.answeredWrite($0, sent: request.body.count) }
     }
 
@@ -151,30 +143,26 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
         _ request: HTTPClientRequest, then answered: @escaping (Result<HTTPClientResponse, CurlError>) -> Void
     ) {
         do {
-            try http.start(request) { result in
-                self.awaitingAnswer = false
-                answered(result)
-            }
-            awaitingAnswer = true
+            try http.start(request, completion: answered)
         } catch {
-            failed(InfluxError.unreachable(error.description))
+            failed(InfluxError(noAnswer: error))
         }
     }
 
     private func answeredPing(_ result: Result<HTTPClientResponse, CurlError>) {
         do throws(InfluxError) {
-            try influx.detectAPI(fromPing: result.mapError { InfluxError.unreachable($0.description) }.get())
+            try influx.detectAPI(fromPing: result.mapError(InfluxError.init(noAnswer:)).get())
         } catch {
             failed(error)
         }
     }
 
     private func answeredWrite(_ result: Result<HTTPClientResponse, CurlError>, sent: Int) {
-        guard var current = delivery, let range = current.sending else { return }
-        current.sending = nil
+        // The range sent is still the bisector's next: only the answer moves it.
+        guard var current = delivery, let range = current.bisector.next else { return }
         defer { delivery = current }
         do throws(InfluxError) {
-            try InfluxDBClient.checkWrite(result.mapError { InfluxError.unreachable($0.description) }.get())
+            try InfluxDBClient.checkWrite(result.mapError(InfluxError.init(noAnswer:)).get())
             current.bisector.settle()
             metrics.increment("plantbuddy_batches_sent_total")
             metrics.increment("plantbuddy_influx_write_bytes_total", by: Double(sent))
@@ -232,7 +220,6 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
     private func failed(_ error: InfluxError) {
         guard var current = delivery else { return }
         current.failures += 1
-        current.sending = nil
         delivery = current
         let operatorMustAct = if case .fixConfiguration = error.writeRemedy { true } else { false }
         retry(
@@ -312,8 +299,6 @@ private struct Delivery {
     private(set) var lines: [ArraySlice<UInt8>]?
     var bisector: BatchBisector
     var failures = 0
-    /// The range whose write is in progress.
-    var sending: Range<Int>?
 
     init(batch: RecordBatch) {
         self.batch = batch
