@@ -12,7 +12,7 @@
 # gateway achieved; the restated fsync targets are reported (@256 fsync on against off; @16 fsync
 # on's p50 against twice the disk's write+fdatasync time on the gateway's CPU under the same load).
 # Every gateway run also says whether the forwarder kept up (lines forwarded against lines
-# acknowledged) and its reads from the buffer files.
+# acknowledged) and its reads from the buffer files; the lowest of those ratios closes the report.
 # Then ROUNDS (5) alternating rounds at 16 connections, fsync off — nginx, the gateway with the access
 # log off, and on — give the medians the performance issue sets targets for; a "read-back" run in
 # each round (access log off, the forwarder reading every batch back from the files) is the
@@ -114,6 +114,9 @@ measure_forwarding() {
             printf "  forwarder at %d connections: %.0f lines acknowledged, %.0f forwarded (%.2fx), %.0f left in the log;",
                 connections, a1 - a0, w1 - w0, (w1 - w0) / (a1 - a0), a1 - w1
             printf " %d reads from the buffer files\n", r1 - r0 }'
+    awk -v label="$1 @$2" -v a0="$accepted" -v w0="$written" -v a1="$(metric plantbuddy_lines_accepted_total)" \
+        -v w1="$(metric plantbuddy_points_written_total)" 'BEGIN { printf "%.2f %s\n", (w1 - w0) / (a1 - a0), label }' \
+        >>"$WORK/forwarded.txt"
 }
 
 DISK=$("$BENCH_BIN/plantbuddy-bench" fsync "$WORK" 3)
@@ -304,3 +307,7 @@ if [ "${#quiet[@]}" -gt 0 ]; then
 else
     echo "no round had steal <= ${QUIET_STEAL:-10} % on both CPUs (per round: ${round_steal[*]} %)"
 fi
+
+# The forwarder must keep pace at every load (a backlog that grows run after run fills the disk):
+# the lowest forwarded/acknowledged ratio of the runs, a batch (2,000 lines) in flight either side.
+sort -n "$WORK/forwarded.txt" | awk 'NR == 1 { printf "forwarder pace: lowest forwarded/acknowledged %.2fx (%s; target >= 0.95)\n", $1, substr($0, index($0, " ") + 1) }'

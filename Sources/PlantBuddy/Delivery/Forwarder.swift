@@ -9,16 +9,16 @@ import WriteAheadLog
 /// transient failures forever, isolating lines InfluxDB refuses, and confirming records (so the log
 /// may delete them) only once every line in them was written or dead-lettered.
 ///
-/// It runs on the first I/O thread, as its `LoopCompanion`, in steps that never hold the CPU for
-/// long: a step takes at most `stepLines` lines from the log, and the requests go through libcurl's
-/// multi interface, whose sockets the loop watches. On a thread of its own it took the CPU shared with
-/// that loop for whole batches at a time, and every request in flight waited (bench/README.md,
-/// eleventh and fourteenth sessions). Everything here but `init` runs on that loop's thread.
+/// It runs on the first I/O thread, as its `LoopCompanion`, in steps between the loop's rounds;
+/// its requests go through libcurl's multi interface, whose sockets the loop watches. A step takes
+/// what the log gained since the last one (at most a batch), so it keeps pace with the rounds
+/// whatever their size, and collects the next batch while a request is in flight, so that an answer
+/// and the next request share a step: a step per batch when far behind. With at most 64 lines a step
+/// and one stage of a batch a step it forwarded 0.45x of what 256 connections sent (bench/README.md,
+/// fifteenth session). On a thread of its own it took the CPU shared with that loop for whole batches
+/// at a time, and every request in flight waited (eleventh and fourteenth sessions). Everything
+/// here but `init` runs on that loop's thread.
 final class Forwarder: LoopCompanion, @unchecked Sendable {
-    /// Lines taken from the log in one step: 64 kept the gateway's full-load p99 where it was with no
-    /// forwarder at all; a whole batch in one step did not (bench/README.md, eleventh session).
-    static let stepLines = 64
-
     private let log: WriteAheadLog
     private let influx: InfluxDBClient
     private let http: CurlMulti
@@ -56,38 +56,28 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
         let now = MonotonicClock.milliseconds()
         if stopping && stopBy == nil { stopBy = now + UInt64(policy.shutdownGrace.seconds * 1000) }
         if let stopBy, now >= stopBy { return .finished }  // the rest stays in the log
-        // One stage of a batch a step (its answer, its confirmation, the next request), so that no
-        // round carries more than one.
-        if http.isBusy {
-            http.perform()
-            if !http.isBusy { return .by(now) }  // answered: what follows, next step
-        } else if now < pausedUntil {
-            // A retry's backoff, or the log could not be read: nothing until it is over.
-        } else if delivery == nil {
-            collect(draining: stopping)
-            if delivery != nil { return .by(now) }
-        } else {
-            sendNext()
+        if http.isBusy { http.perform() }  // an answer is handled in its completion
+        // A retry's backoff, or the log could not be read: nothing until it is over.
+        if now >= pausedUntil {
+            collect()
+            if !http.isBusy { deliver(draining: stopping) }
         }
-        if stopping && delivery == nil && collected.isEmpty && !hasMore { return .finished }
+        if stopping && delivery == nil && collected.isEmpty && log.bufferedLines == 0 { return .finished }
         return next(now: now)
     }
 
-    /// The latest the loop may wait before the next step.
+    /// The latest the loop may wait before the next step: curl's deadline, the backoff's end, or
+    /// (no request in flight) when the collected lines are due. With a request in flight its answer
+    /// wakes the loop (curl's descriptor), and what is due goes then.
     private func next(now: UInt64) -> LoopCompanionNext {
         var soonest = http.deadline ?? .max
         if now < pausedUntil {
             soonest = min(soonest, pausedUntil)
-        } else if delivery != nil {
-            if !http.isBusy { soonest = now }
-        } else if let flushAt = flushDeadline() {
-            soonest = min(soonest, hasMore ? now : flushAt)  // keep taking, a step at a time
+        } else if !http.isBusy, let flushAt = flushDeadline() {
+            soonest = min(soonest, flushAt)
         }
         return soonest == .max ? .whenever : .by(soonest)
     }
-
-    /// Whether the log holds lines beyond those collected (read under its lock, no file touched).
-    private var hasMore: Bool { log.bufferedLines > collected.lineCount }
 
     /// When the collected lines must go even if fewer than a batch: the flush interval after the oldest.
     private func flushDeadline() -> UInt64? {
@@ -99,41 +89,47 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
 
     // MARK: Collecting a batch
 
-    private func collect(draining: Bool) {
+    /// Takes every line the log holds beyond those collected, up to a batch (records from memory
+    /// while they are recent, else from the files).
+    private func collect() {
         let room = (lines: policy.batchLines - collected.lineCount, bytes: policy.batchBytes - collected.payloads.count)
-        if room.lines > 0 && room.bytes > 0 {
-            do {
-                let more = try log.read(
-                    from: collected.end, maxBytes: room.bytes, maxLines: min(Self.stepLines, room.lines),
-                    until: .distantPast)
-                if !more.isEmpty { collected.append(more) }
-            } catch {
-                metrics.increment("plantbuddy_buffer_read_errors_total")
-                logger.error("cannot read the write-ahead log", ["error": error.description])
-                pausedUntil = MonotonicClock.milliseconds() + UInt64(policy.retryMax.seconds * 1000)
-                return
-            }
+        guard room.lines > 0 && room.bytes > 0 else { return }
+        do {
+            let more = try log.read(
+                from: collected.end, maxBytes: room.bytes, maxLines: room.lines, until: .distantPast)
+            if !more.isEmpty { collected.append(more) }
+        } catch {
+            metrics.increment("plantbuddy_buffer_read_errors_total")
+            logger.error("cannot read the write-ahead log", ["error": error.description])
+            pause(for: policy.retryMax)
         }
-        guard !collected.isEmpty else { return }
-        let full = collected.lineCount >= policy.batchLines || collected.payloads.count >= policy.batchBytes
-        // Short of a batch, it goes once it is due (or the gateway stops) and nothing more is waiting.
-        let due = draining || flushDeadline().map { $0 <= MonotonicClock.milliseconds() } ?? false
-        guard full || (due && !hasMore) else { return }
-        delivery = Delivery(batch: collected)
-        collected = RecordBatch(at: collected.end)
     }
 
     // MARK: Delivering it
 
-    /// Sends what the delivery needs next: the API check, the next range of lines, or nothing (done).
-    private func sendNext() {
-        guard let current = delivery else { return }
-        guard let api = influx.knownAPI else { return send(influx.pingRequest) { self.answeredPing($0) } }
-        guard let range = current.bisector.next else {
+    /// With no request in flight: confirms a delivery once every line in it was written or set
+    /// aside, makes the collected lines the next one once they are a batch or due (or the gateway
+    /// stops), and sends what it needs next.
+    private func deliver(draining: Bool) {
+        if let current = delivery, current.bisector.next == nil {
             log.confirm(current.batch)
             delivery = nil
-            return
         }
+        if delivery == nil {
+            guard !collected.isEmpty else { return }
+            let full = collected.lineCount >= policy.batchLines || collected.payloads.count >= policy.batchBytes
+            let due = draining || flushDeadline().map { $0 <= MonotonicClock.milliseconds() } ?? false
+            guard full || due else { return }
+            delivery = Delivery(batch: collected)
+            collected = RecordBatch(at: collected.end)
+        }
+        sendNext()
+    }
+
+    /// Starts the request the delivery needs next: the API check, or its next range of lines.
+    private func sendNext() {
+        guard let current = delivery, let range = current.bisector.next else { return }
+        guard let api = influx.knownAPI else { return send(influx.pingRequest) { self.answeredPing($0) } }
         let body = current.lines.map { Self.join($0[range]) } ?? current.batch.payloads
         let request = influx.writeRequest(body, api: api)
         send(request) { self.answeredWrite($0, sent: request.body.count) }
@@ -144,6 +140,7 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
     ) {
         do {
             try http.start(request, completion: answered)
+            http.perform()  // on its way in this step (curl connects and sends once performed)
         } catch {
             failed(InfluxError(noAnswer: error))
         }
