@@ -173,16 +173,28 @@ final class TransferSink {
         return true
     }
 
+    /// One header line as curl hands it over (CRLF included). Byte-wise: every forwarded batch's
+    /// answer passes here, and trimming by `Character` cost more than the rest of reading it.
     func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
-        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: "\r\n")
-        if line.hasPrefix("HTTP/") {
+        let line = Self.trimmed(bytes[...], of: [UInt8(ascii: "\r"), UInt8(ascii: "\n")])
+        if line.starts(with: "HTTP/".utf8) {
             headers.removeAll()  // a new response (after 100 Continue or a redirect) starts over
-            status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            let code = line.split(separator: UInt8(ascii: " ")).dropFirst().first
+            status = code.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
         } else {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2 else { return }
-            headers.append((String(parts[0]), String(parts[1]).trimmingCharacters(in: " \t")))
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+            let value = Self.trimmed(line[(colon + 1)...], of: [UInt8(ascii: " "), UInt8(ascii: "\t")])
+            headers.append((String(decoding: line[..<colon], as: UTF8.self), String(decoding: value, as: UTF8.self)))
         }
+    }
+
+    private static func trimmed(
+        _ bytes: Slice<UnsafeRawBufferPointer>, of ends: [UInt8]
+    ) -> Slice<UnsafeRawBufferPointer> {
+        var text = bytes
+        while let first = text.first, ends.contains(first) { text.removeFirst() }
+        while let last = text.last, ends.contains(last) { text.removeLast() }
+        return text
     }
 }
 
@@ -196,15 +208,6 @@ private let curlHeaderCallback: ccurl_data_fn = { data, size, count, context in
     let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
     sink.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count))
     return size * count
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in characters: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, characters.contains(first) { text.removeFirst() }
-        while let last = text.last, characters.contains(last) { text.removeLast() }
-        return String(text)
-    }
 }
 
 extension Duration {
