@@ -51,8 +51,10 @@ import WriteAheadLog
         #expect(bodies.map { $0.split(separator: "\n").count } == Array(repeating: 1_000, count: 10))
         #expect(bodies.joined() == lines.joined())
         #expect(log.bufferedLines == 0)
-        // Ten batches; a few steps more for the first connection's setup and the last confirmation.
-        #expect(steps <= 15, "\(steps) steps for 10 batches")
+        // Ten batches: 12 steps here (the first connection's setup and the last confirmation take
+        // one each); room for curl's timers waking a step before an answer on a busy machine. The
+        // 64-lines-a-step forwarder took 141.
+        #expect(steps <= 30, "\(steps) steps for 10 batches")
     }
 
     /// What the loop does between steps: waits until the descriptor is readable or the step's
