@@ -16,9 +16,9 @@ import WriteAheadLog
     /// A backlog (lines kept through an outage, or what a round of 256 connections brings) drains
     /// in about a step a batch: a step takes every line the log holds, up to a batch, and the step
     /// that sees a write answered starts the next batch's. With 64 lines and one stage of a batch a
-    /// step it needed 20 steps for a batch of 1,000, and at 256 connections the forwarder fell
-    /// behind the lines acknowledged (0.45x in bench/ingest-vs-nginx.sh; 0.08x with 5 lines a
-    /// request), however idle InfluxDB was.
+    /// step it needed 141 steps for these ten batches, and at 256 connections the forwarder fell
+    /// behind the lines acknowledged however idle InfluxDB was (0.45x; 0.08x with 5 lines a
+    /// request: bench/README.md, fifteenth session).
     @Test func aBacklogDrainsInAboutAStepABatch() throws {
         let influx = try ReplayServer { _ in HTTPResponse(status: .noContent) }
         defer { influx.stop() }
