@@ -40,7 +40,7 @@ final class CurlEasy: @unchecked Sendable {
                 transfer.headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
         }
         let code = configure(request, transfer)
-        guard code == CURLE_OK else { throw transfer.failure(code) }
+        guard code == CURLE_OK else { throw .failed(code, errorBuffer: transfer.errorBuffer) }
         return transfer
     }
 
@@ -131,13 +131,17 @@ final class CurlTransfer {
     func finish(_ code: CURLcode) throws(CurlError) -> HTTPClientResponse {
         if sink.exceededLimit { throw .responseTooLarge(limit: easy.configuration.maxResponseBytes) }
         if sink.aborted { throw .aborted }
-        guard code == CURLE_OK else { throw failure(code) }
+        guard code == CURLE_OK else { throw .failed(code, errorBuffer: errorBuffer) }
         var status = 0
         _ = ccurl_getinfo_long(easy.handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPClientResponse(status: status, headers: sink.headers, body: sink.body)
     }
+}
 
-    func failure(_ code: CURLcode) -> CurlError {
+extension CurlError {
+    /// curl's failure `code`, told by what curl wrote into the transfer's error buffer, else by
+    /// curl's text for the code.
+    static func failed(_ code: CURLcode, errorBuffer: UnsafePointer<CChar>) -> CurlError {
         let detail = String(cString: errorBuffer)
         let message = detail.isEmpty ? String(validatingCString: curl_easy_strerror(code)) ?? "curl error" : detail
         return .transfer(code: Int(code.rawValue), message: message)
@@ -215,8 +219,4 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
-}
-
-func cText(_ buffer: [CChar]) -> String {
-    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -49,10 +49,6 @@ extension CurlEasy {
             }
             return withExtendedLifetime(reader) { curl_easy_perform(self.handle) }
         }
-        guard code == CURLE_OK else {
-            let detail = cText(errorBuffer)
-            let text = detail.isEmpty ? String(validatingCString: curl_easy_strerror(code)) ?? "curl error" : detail
-            throw .transfer(code: Int(code.rawValue), message: text)
-        }
+        guard code == CURLE_OK else { throw .failed(code, errorBuffer: errorBuffer) }
     }
 }
