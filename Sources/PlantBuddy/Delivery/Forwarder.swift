@@ -29,6 +29,10 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
 
     /// Records taken for the next batch so far.
     private var collected: RecordBatch
+    /// When they must go even if fewer than a batch, as a `MonotonicClock` millisecond: the flush
+    /// interval after the oldest one was appended. Set as the first is taken, not derived each step
+    /// from the wall clock: the loop asks for it after nearly every round.
+    private var flushAt: UInt64?
     /// The batch being delivered, once collected.
     private var delivery: Delivery?
     /// No request before this `MonotonicClock` millisecond (a retry's backoff).
@@ -73,16 +77,16 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
         var soonest = http.deadline ?? .max
         if now < pausedUntil {
             soonest = min(soonest, pausedUntil)
-        } else if !http.isBusy, let flushAt = flushDeadline() {
+        } else if !http.isBusy, let flushAt {
             soonest = min(soonest, flushAt)
         }
         return soonest == .max ? .whenever : .by(soonest)
     }
 
-    /// When the collected lines must go even if fewer than a batch: the flush interval after the oldest.
-    private func flushDeadline() -> UInt64? {
-        guard let first = collected.firstAppendedAt else { return nil }
-        let age = Int64(Date().timeIntervalSince1970 * 1000) - first
+    /// The flush interval after a record appended at `firstAppendedAt` (wall-clock milliseconds, as
+    /// the log keeps them), on the monotonic clock.
+    private func flushDeadline(firstAppendedAt: Int64) -> UInt64 {
+        let age = Int64(Date().timeIntervalSince1970 * 1000) - firstAppendedAt
         let left = Int64(policy.flushInterval.seconds * 1000) - age
         return MonotonicClock.milliseconds() + UInt64(max(0, left))
     }
@@ -97,7 +101,8 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
         do {
             let more = try log.read(
                 from: collected.end, maxBytes: room.bytes, maxLines: room.lines, until: .distantPast)
-            if !more.isEmpty { collected.append(more) }
+            if collected.isEmpty, let first = more.firstAppendedAt { flushAt = flushDeadline(firstAppendedAt: first) }
+            collected.append(more)
         } catch {
             metrics.increment("plantbuddy_buffer_read_errors_total")
             logger.error("cannot read the write-ahead log", ["error": error.description])
@@ -118,10 +123,11 @@ final class Forwarder: LoopCompanion, @unchecked Sendable {
         if delivery == nil {
             guard !collected.isEmpty else { return }
             let full = collected.lineCount >= policy.batchLines || collected.payloads.count >= policy.batchBytes
-            let due = draining || flushDeadline().map { $0 <= MonotonicClock.milliseconds() } ?? false
+            let due = draining || flushAt.map { $0 <= MonotonicClock.milliseconds() } ?? false
             guard full || due else { return }
             delivery = Delivery(batch: collected)
             collected = RecordBatch(at: collected.end)
+            flushAt = nil
         }
         sendNext()
     }
