@@ -101,22 +101,22 @@ measure() {
 metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
 # measure_forwarding LABEL CONNECTIONS: measure, then whether the forwarder kept up during the run
 # (the lines it delivered to the stand-in against the lines acknowledged, and the backlog left) and
-# how often it had to read the buffer files back. (It runs on the first I/O thread, so its CPU is
-# the gateway's, counted in the CPU per request.)
+# how often it had to read the buffer files back; the pace is also kept for the report's last line.
+# (It runs on the first I/O thread, so its CPU is the gateway's, counted in the CPU per request.)
 measure_forwarding() {
     local accepted written reads
     accepted=$(metric plantbuddy_lines_accepted_total) written=$(metric plantbuddy_points_written_total)
     reads=$(metric plantbuddy_buffer_file_reads_total)
     measure "$1" "$2"
-    awk -v connections="$2" -v a0="$accepted" -v w0="$written" -v a1="$(metric plantbuddy_lines_accepted_total)" \
-        -v w1="$(metric plantbuddy_points_written_total)" \
+    awk -v connections="$2" -v label="$1 @$2" -v out="$WORK/forwarded.txt" \
+        -v a0="$accepted" -v a1="$(metric plantbuddy_lines_accepted_total)" \
+        -v w0="$written" -v w1="$(metric plantbuddy_points_written_total)" \
         -v r0="$reads" -v r1="$(metric plantbuddy_buffer_file_reads_total)" 'BEGIN {
+            pace = (w1 - w0) / (a1 - a0)
             printf "  forwarder at %d connections: %.0f lines acknowledged, %.0f forwarded (%.2fx), %.0f left in the log;",
-                connections, a1 - a0, w1 - w0, (w1 - w0) / (a1 - a0), a1 - w1
-            printf " %d reads from the buffer files\n", r1 - r0 }'
-    awk -v label="$1 @$2" -v a0="$accepted" -v w0="$written" -v a1="$(metric plantbuddy_lines_accepted_total)" \
-        -v w1="$(metric plantbuddy_points_written_total)" 'BEGIN { printf "%.2f %s\n", (w1 - w0) / (a1 - a0), label }' \
-        >>"$WORK/forwarded.txt"
+                connections, a1 - a0, w1 - w0, pace, a1 - w1
+            printf " %d reads from the buffer files\n", r1 - r0
+            printf "%.2f %s\n", pace, label >> out }'
 }
 
 DISK=$("$BENCH_BIN/plantbuddy-bench" fsync "$WORK" 3)

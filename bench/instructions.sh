@@ -2,9 +2,9 @@
 # User-space instructions per device request, counted by valgrind's callgrind: one sensor line a
 # request, 16 connections, fsync off, access log off (`LOG_LEVEL=info`: on), everything the gateway
 # process runs (I/O threads, the forwarder on the first, committer) divided by the requests answered.
-# Instruction counts do not depend
-# on what else the machine is doing, so this compares two builds where requests/s on this shared
-# machine swing by a third from run to run (the kernel's share, about 40 % of the CPU, is not counted).
+# Instruction counts do not depend on what else the machine is doing, so this compares two builds
+# where requests/s on this shared machine swing by a third from run to run (the kernel's share,
+# about 40 % of the CPU, is not counted).
 # Usage: bench/instructions.sh [seconds] (BENCH_BIN=DIR measures another build's binaries;
 # LOG_LEVEL=info counts with the access log on, written to a file)
 set -euo pipefail
